@@ -1,0 +1,217 @@
+"""The ``edm-stance`` command: score articles, evaluate against gold, train the model.
+
+Only parses options and calls the package; every expected failure is an EdmStanceError,
+printed as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from .errors import EdmStanceError
+
+__all__ = ["main"]
+
+DEFAULT_SCORER = "tsc"
+
+_DESCRIPTION = """\
+Stance of each paragraph of Eurasia Daily Monitor articles toward Russia, the West and NGOs
+(and any target you define). Labels follow the project's CODEBOOK.md: absent, critical,
+neutral, favorable.
+
+examples:
+  edm-stance score data/raw/edm-v3-i138.txt                 print the table
+  edm-stance score data/raw/ -o out.csv                     every .txt in a folder, as CSV
+  edm-stance score article.txt --targets my_targets.yaml    add your own targets
+  edm-stance evaluate --gold gold.csv --pred out.csv        codebook metrics
+  edm-stance targets                                        list targets and their aliases
+"""
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return number
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from .newsmtsc import DEFAULT_NEWSMTSC_DIR
+
+    parser = argparse.ArgumentParser(
+        prog="edm-stance", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    score = commands.add_parser(
+        "score",
+        help="score paragraphs × targets of one or more articles",
+        description="Score every paragraph of the given articles toward every target. Writes one row per "
+        "paragraph and target: article_id, paragraph, target, label, score, confidence, n_mentions, evidence.",
+    )
+    score.add_argument("paths", nargs="+", metavar="PATH", help="article .txt files, or folders of them")
+    score.add_argument("-o", "--output", metavar="OUT.csv", help="write the table here (CSV); without it, print it")
+    score.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME",
+                       help=f"tsc (trained model, default) or lexicon (VADER baseline); default: {DEFAULT_SCORER}")
+    score.add_argument("--model", metavar="PATH", help="model folder or hub id for scorers that take one")
+    score.add_argument("--targets", metavar="FILE", help="YAML file with more targets (see data/targets.yaml)")
+    score.add_argument("--target", action="append", metavar="NAME", help="score only this target (repeatable)")
+    score.add_argument("--encoding", metavar="ENC", help="read articles with this encoding instead of detecting it")
+    score.add_argument("--batch-size", type=_positive_int, default=None, metavar="N", help="mentions per model batch")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="compare predictions with gold annotations (codebook metrics) or a model with NewsMTSC",
+        description="With --gold and --pred: presence P/R/F1 per target, stance macro-F1 and accuracy on "
+        "gold-present pairs, Spearman of score vs gold strength. With --newsmtsc: macro-F1 (F1m) and accuracy "
+        "of a scorer's mention classifier on a NewsMTSC split.",
+    )
+    evaluate.add_argument("--gold", metavar="GOLD.csv", help="gold file in the codebook's format")
+    evaluate.add_argument("--pred", metavar="PRED.csv", help="predictions written by 'edm-stance score'")
+    evaluate.add_argument("--newsmtsc", metavar="FILE", help="a NewsMTSC .jsonl split, e.g. devtest_rw.jsonl")
+    evaluate.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME", help="scorer for --newsmtsc")
+    evaluate.add_argument("--model", metavar="PATH", help="model folder for --newsmtsc")
+
+    train = commands.add_parser(
+        "train",
+        help="train the LoRA stance adapter on NewsMTSC (30-60 minutes on 2 CPU cores)",
+        description="Train the tsc model: LoRA on all-MiniLM-L6-v2 with a 3-way head, on NewsMTSC train.jsonl "
+        "minus a held-out train-dev slice that picks the best epoch and the neutral band.",
+    )
+    train.add_argument("--data", default=str(DEFAULT_NEWSMTSC_DIR), metavar="DIR", help="folder with train.jsonl")
+    train.add_argument("--output", required=True, metavar="DIR", help="where to write the adapter")
+    train.add_argument("--epochs", type=_positive_int, default=4)
+    train.add_argument("--batch-size", type=_positive_int, default=32)
+    train.add_argument("--learning-rate", type=float, default=5e-4)
+    train.add_argument("--lora-r", type=_positive_int, default=16)
+    train.add_argument("--entity-swap", type=float, default=0.3, help="share of mentions swapped for state/organisation names")
+    train.add_argument("--seed", type=int, default=13)
+    train.add_argument("--limit", type=_positive_int, help="train on the first N examples only (smoke test)")
+
+    targets = commands.add_parser("targets", help="list the targets and what counts as a mention")
+    targets.add_argument("--targets", metavar="FILE", help="YAML file with more targets")
+    return parser
+
+
+def _summary(table: pd.DataFrame) -> str:
+    present = table[table["label"] != "absent"]
+    counts = table.groupby("target", sort=False)["label"].value_counts().unstack(fill_value=0)
+    counts = counts.reindex(columns=["critical", "neutral", "favorable", "absent"], fill_value=0)
+    counts["mean score"] = present.groupby("target", sort=False)["score"].mean().round(2)
+    n_articles = table["article_id"].nunique()
+    n_paragraphs = len(table[["article_id", "paragraph"]].drop_duplicates())
+    return f"{n_articles} article(s), {n_paragraphs} paragraph(s), {len(table)} rows\n{counts.to_string()}"
+
+
+def _score(args: argparse.Namespace) -> None:
+    from .corpus import read_articles
+    from .output import write_table
+    from .scoring import get_scorer
+    from .targets import load_targets
+
+    targets = load_targets(args.targets)
+    if args.target:
+        targets = targets.select(args.target)
+    kwargs = {}
+    if args.model:
+        kwargs["model_name_or_path"] = args.model
+    if args.batch_size:
+        kwargs["batch_size"] = args.batch_size
+    scorer = get_scorer(args.scorer, **kwargs)
+    articles = read_articles(args.paths, encoding=args.encoding)
+    table = scorer.score(articles, targets)
+    if args.output:
+        write_table(table, args.output)
+        print(_summary(table))
+        print(f"wrote {len(table)} rows to {args.output}")
+    else:
+        shown = table.assign(score=table["score"].round(2), confidence=table["confidence"].round(2),
+                             evidence=table["evidence"].str.slice(0, 60))
+        print(shown.to_string(index=False))
+        print()
+        print(_summary(table))
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from .evaluation import evaluate_tables, newsmtsc_metrics, read_table
+
+    if args.newsmtsc:
+        from .newsmtsc import read_newsmtsc
+        from .scoring import get_scorer
+
+        examples = read_newsmtsc(args.newsmtsc)
+        scorer = get_scorer(args.scorer, **({"model_name_or_path": args.model} if args.model else {}))
+        if not hasattr(scorer, "mention_probabilities"):
+            raise EdmStanceError(f"the {args.scorer!r} scorer has no mention classifier to evaluate on NewsMTSC")
+        probs = scorer.mention_probabilities([ex.mention for ex in examples])
+        labels = [ex.label for ex in examples]
+        scores = newsmtsc_metrics(probs, labels)
+        print(f"{Path(args.newsmtsc).name}: {scores['n']} mentions, scorer {args.scorer}")
+        print(f"F1m {100 * scores['f1m']:.1f}  accuracy {100 * scores['accuracy']:.1f}  (most probable class)")
+    if args.gold or args.pred:
+        if not (args.gold and args.pred):
+            raise EdmStanceError("evaluate needs both --gold and --pred")
+        report = evaluate_tables(read_table(args.gold, kind="gold"), read_table(args.pred, kind="prediction"))
+        with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
+            print(report.to_string())
+        if report.attrs["unmatched_gold_rows"]:
+            print(f"note: {report.attrs['unmatched_gold_rows']} gold row(s) had no prediction and count as 'absent'")
+    if not (args.newsmtsc or args.gold or args.pred):
+        raise EdmStanceError("evaluate needs --gold and --pred, or --newsmtsc FILE")
+
+
+def _train(args: argparse.Namespace) -> None:
+    from .training import TrainConfig, train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        lora_r=args.lora_r,
+        lora_alpha=2 * args.lora_r,
+        entity_swap=args.entity_swap,
+        seed=args.seed,
+        limit=args.limit,
+    )
+    report = train(args.data, args.output, config)
+    print(f"best epoch {report['best_epoch']}, train-dev F1m {report['history'][report['best_epoch'] - 1]['f1m']:.3f}, "
+          f"threshold {report['threshold']}; saved to {args.output}")
+
+
+def _targets(args: argparse.Namespace) -> None:
+    from .targets import load_targets
+
+    for target in load_targets(args.targets).values():
+        print(f"{target.name}: {target.label}")
+        print(f"  aliases: {', '.join(target.aliases)}")
+        if target.patterns:
+            print(f"  patterns: {' | '.join(target.patterns)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 2 bad input, 130 interrupted)."""
+    args = _build_parser().parse_args(argv)
+    handlers = {"score": _score, "evaluate": _evaluate, "train": _train, "targets": _targets}
+    try:
+        handlers[args.command](args)
+    except EdmStanceError as exc:
+        print(f"edm-stance: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head or less that closed early
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("edm-stance: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

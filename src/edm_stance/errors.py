@@ -1,0 +1,57 @@
+"""Errors raised by edm_stance.
+
+Every error a user can cause derives from :class:`EdmStanceError`, so the CLI can catch
+exactly these, print one line and exit with code 2::
+
+    EdmStanceError
+    ├── ArticleReadError(OSError)      file missing, empty, binary, undecodable, no body
+    ├── TargetsFileError(ValueError)   a targets YAML that cannot be read or is malformed
+    ├── UnknownTargetError(KeyError)   a target name that is not defined
+    ├── UnknownScorerError(KeyError)   a scorer name that is not registered
+    ├── ModelLoadError(RuntimeError)   a model, adapter or model package that is missing
+    └── DataFileError(ValueError)      a gold, prediction or NewsMTSC file that is malformed
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArticleReadError",
+    "DataFileError",
+    "EdmStanceError",
+    "ModelLoadError",
+    "TargetsFileError",
+    "UnknownScorerError",
+    "UnknownTargetError",
+]
+
+
+class EdmStanceError(Exception):
+    """Base class of every error that edm_stance raises on bad input."""
+
+    def __str__(self) -> str:
+        # KeyError subclasses would otherwise print their message in quotes.
+        return str(self.args[0]) if self.args else ""
+
+
+class ArticleReadError(EdmStanceError, OSError):
+    """An article file could not be read as EDM text."""
+
+
+class TargetsFileError(EdmStanceError, ValueError):
+    """A targets YAML file is unreadable or does not follow the schema."""
+
+
+class UnknownTargetError(EdmStanceError, KeyError):
+    """A target name was asked for that no definition provides."""
+
+
+class UnknownScorerError(EdmStanceError, KeyError):
+    """A scorer name was asked for that is not registered."""
+
+
+class ModelLoadError(EdmStanceError, RuntimeError):
+    """A model, adapter or the package that carries it is missing or broken."""
+
+
+class DataFileError(EdmStanceError, ValueError):
+    """A gold, prediction or dataset file is missing columns or malformed."""

@@ -1,0 +1,125 @@
+"""Metrics of CODEBOOK.md (gold vs predicted tables) and of NewsMTSC (F1m, accuracy).
+
+Presence: precision, recall, F1 of present-vs-absent per target. Stance: macro-F1 over the
+labels critical/neutral/favorable that occur in the gold or the predictions, plus accuracy,
+on the pairs the gold marks present (a predicted "absent" there counts as wrong). Strength:
+Spearman correlation of the predicted score with the gold strength on gold-present pairs,
+a predicted "absent" counting as score 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataFileError
+
+__all__ = ["STANCE_LABELS", "evaluate_tables", "newsmtsc_metrics", "read_table"]
+
+STANCE_LABELS = ("critical", "neutral", "favorable")
+_KEYS = ["article_id", "paragraph", "target"]
+
+
+def newsmtsc_metrics(probs: np.ndarray, labels: Sequence[int], threshold: float | None = None) -> dict:
+    """Macro-F1 over the three classes and accuracy of class probabilities against labels.
+
+    With ``threshold`` the prediction is positive when P(pos) - P(neg) > threshold, negative
+    when it is below -threshold, and neutral otherwise; without it, the most probable class.
+    """
+    from sklearn.metrics import accuracy_score, f1_score
+
+    labels = np.asarray(labels)
+    if threshold is None:
+        pred = probs.argmax(axis=1)
+    else:
+        margin = probs[:, 2] - probs[:, 0]
+        pred = np.where(margin > threshold, 2, np.where(margin < -threshold, 0, 1))
+    return {
+        "f1m": float(f1_score(labels, pred, labels=[0, 1, 2], average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(labels, pred)),
+        "n": int(len(labels)),
+    }
+
+
+def read_table(path: str | Path, *, kind: str) -> pd.DataFrame:
+    """Read a gold or prediction CSV and check it has the key and label columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such {kind} file")
+    try:
+        table = pd.read_csv(path, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataFileError(f"{path}: not a readable CSV {kind} file ({exc})") from exc
+    missing = [c for c in [*_KEYS, "label"] if c not in table.columns]
+    if missing:
+        raise DataFileError(f"{path}: the {kind} file lacks the column(s) {', '.join(missing)}")
+    bad = sorted(set(table["label"].dropna()) - {"absent", *STANCE_LABELS})
+    if bad:
+        raise DataFileError(f"{path}: unknown label(s) {', '.join(map(str, bad))}; expected absent, critical, neutral, favorable")
+    table["label"] = table["label"].fillna("absent")
+    return table
+
+
+def _presence(gold: pd.Series, pred: pd.Series) -> dict:
+    g, p = gold != "absent", pred != "absent"
+    tp = int((g & p).sum())
+    precision = tp / p.sum() if p.sum() else float("nan")
+    recall = tp / g.sum() if g.sum() else float("nan")
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {"presence_precision": precision, "presence_recall": recall, "presence_f1": f1, "n_gold_present": int(g.sum())}
+
+
+def _stance(gold: pd.Series, pred: pd.Series, score: pd.Series, strength: pd.Series | None) -> dict:
+    from scipy.stats import spearmanr
+    from sklearn.metrics import f1_score
+
+    present = gold != "absent"
+    g, p = gold[present], pred[present]
+    if g.empty:
+        return {"stance_macro_f1": float("nan"), "stance_accuracy": float("nan"), "strength_spearman": float("nan")}
+    labels = [label for label in STANCE_LABELS if label in set(g) | set(p)]
+    result = {
+        "stance_macro_f1": float(f1_score(g, p, labels=labels, average="macro", zero_division=0)),
+        "stance_accuracy": float((g == p).mean()),
+        "strength_spearman": float("nan"),
+    }
+    if strength is not None:
+        s, x = strength[present].astype(float), score[present].astype(float).fillna(0.0)
+        if s.nunique() > 1 and x.nunique() > 1:
+            result["strength_spearman"] = float(spearmanr(s, x).statistic)
+    return result
+
+
+def evaluate_tables(gold: pd.DataFrame, pred: pd.DataFrame) -> pd.DataFrame:
+    """Compare predictions with gold, per target and pooled ("all").
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target plus "all": presence precision/recall/F1, stance macro-F1 and
+        accuracy on gold-present pairs, Spearman of score vs strength, and pair counts.
+    """
+    pred = pred.copy()
+    if "score" not in pred.columns:
+        pred["score"] = np.nan
+    merged = gold.merge(pred[[*_KEYS, "label", "score"]], on=_KEYS, how="left", suffixes=("_gold", "_pred"))
+    unmatched = int(merged["label_pred"].isna().sum())
+    if unmatched == len(merged):
+        raise DataFileError(
+            "no (article_id, paragraph, target) row of the gold file has a prediction; "
+            "check that both files describe the same articles and targets"
+        )
+    merged["label_pred"] = merged["label_pred"].fillna("absent")
+    strength = merged["strength"] if "strength" in merged.columns else None
+    rows = []
+    for target, part in [*merged.groupby("target", sort=True), ("all", merged)]:
+        row = {"target": target, "n_pairs": len(part)}
+        row.update(_presence(part["label_gold"], part["label_pred"]))
+        row.update(_stance(part["label_gold"], part["label_pred"], part["score"], strength.loc[part.index] if strength is not None else None))
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("target")
+    table.attrs["unmatched_gold_rows"] = unmatched
+    return table

@@ -1,0 +1,21 @@
+"""Stance scorers behind one interface; importing this package registers them all."""
+
+from .base import COLUMNS, LABELS, MentionScorer, Scorer, ScoringUnit, StanceScore, label_from_score
+from .lexicon import LexiconScorer
+from .registry import available_scorers, get_scorer, register_scorer
+from .tsc import TSCScorer
+
+__all__ = [
+    "COLUMNS",
+    "LABELS",
+    "LexiconScorer",
+    "MentionScorer",
+    "Scorer",
+    "ScoringUnit",
+    "StanceScore",
+    "TSCScorer",
+    "available_scorers",
+    "get_scorer",
+    "label_from_score",
+    "register_scorer",
+]

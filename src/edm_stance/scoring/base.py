@@ -1,0 +1,137 @@
+"""The scorer interface: articles and targets in, one row per paragraph and target out.
+
+A scorer is anything with a ``name`` and ``score(articles, targets) -> DataFrame``
+(:class:`Scorer`). Most scorers derive from :class:`MentionScorer`, which finds the targets'
+mentions, asks the subclass to score each (paragraph, target) pair that has mentions, and
+fills in the ``absent`` rows, so a new model is one new method, ``score_units``.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from ..article import Article, Paragraph, Sentence
+from ..targets import Mention, Target, Targets
+
+__all__ = [
+    "COLUMNS",
+    "LABELS",
+    "MentionScorer",
+    "Scorer",
+    "ScoringUnit",
+    "StanceScore",
+    "label_from_score",
+]
+
+COLUMNS = ["article_id", "paragraph", "target", "label", "score", "confidence", "n_mentions", "evidence"]
+LABELS = ("absent", "critical", "neutral", "favorable")
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """Scores stance per paragraph and target.
+
+    ``score`` returns a DataFrame with the columns ``COLUMNS``, one row per paragraph and
+    target, in article, paragraph and target order.
+    """
+
+    name: str
+
+    def score(self, articles: Sequence[Article], targets: Targets) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class ScoringUnit:
+    """One paragraph and one target that it mentions, with the mentions found."""
+
+    article: Article
+    paragraph: Paragraph
+    target: Target
+    mentions: tuple[Mention, ...]
+
+    def sentences_with_mentions(self) -> list[tuple[Sentence, list[Mention]]]:
+        """Return each sentence that holds mentions, with its mentions, in reading order."""
+        pairs = []
+        for sentence in self.paragraph.sentences:
+            inside = [m for m in self.mentions if sentence.start <= m.start < sentence.end]
+            if inside:
+                pairs.append((sentence, inside))
+        return pairs
+
+
+@dataclass(frozen=True)
+class StanceScore:
+    """A scorer's verdict on one unit: score in [-1, 1], label, confidence in [0, 1], evidence."""
+
+    score: float
+    label: str
+    confidence: float
+    evidence: str
+
+
+def label_from_score(score: float, threshold: float) -> str:
+    """Map a score in [-1, 1] to critical/neutral/favorable with a neutral band of ±threshold."""
+    if score > threshold:
+        return "favorable"
+    if score < -threshold:
+        return "critical"
+    return "neutral"
+
+
+class MentionScorer(abc.ABC):
+    """Base class of scorers that judge each (paragraph, target) pair that has mentions."""
+
+    name: ClassVar[str]
+
+    @abc.abstractmethod
+    def score_units(self, units: Sequence[ScoringUnit]) -> list[StanceScore]:
+        """Score every unit (all at once, so that models can batch across articles)."""
+
+    def identity(self) -> dict[str, Any]:
+        """Describe the model and settings, so that cached results can be keyed by them."""
+        return {"scorer": self.name, **self.get_params()}
+
+    def get_params(self) -> dict[str, Any]:
+        """Return the constructor's keyword arguments (scikit-learn style)."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def score(self, articles: Sequence[Article], targets: Targets) -> pd.DataFrame:
+        """Return one row per paragraph and target (see :data:`COLUMNS`).
+
+        Parameters
+        ----------
+        articles : sequence of Article
+        targets : Targets
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_paragraphs * n_targets, 8)
+        """
+        if isinstance(articles, Article):
+            articles = [articles]
+        units, rows = [], []
+        for article in articles:
+            for paragraph in article.paragraphs:
+                for target in targets.values():
+                    mentions = tuple(target.find(paragraph.text, paragraph.start))
+                    row = {"article_id": article.article_id, "paragraph": paragraph.number, "target": target.name,
+                           "label": "absent", "score": np.nan, "confidence": np.nan,
+                           "n_mentions": len(mentions), "evidence": ""}
+                    if mentions:
+                        units.append((len(rows), ScoringUnit(article, paragraph, target, mentions)))
+                    rows.append(row)
+        scores = self.score_units([unit for _, unit in units]) if units else []
+        for (row_index, _), stance in zip(units, scores, strict=True):
+            rows[row_index].update(
+                label=stance.label,
+                score=float(np.clip(stance.score, -1.0, 1.0)),
+                confidence=float(np.clip(stance.confidence, 0.0, 1.0)),
+                evidence=stance.evidence,
+            )
+        table = pd.DataFrame(rows, columns=COLUMNS)
+        return table.astype({"paragraph": "int64", "n_mentions": "int64", "score": "float64", "confidence": "float64"})

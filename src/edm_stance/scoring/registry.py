@@ -1,0 +1,37 @@
+"""A registry of scorers by name, so the CLI and notebooks pick a model with one string."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..errors import UnknownScorerError
+from .base import Scorer
+
+__all__ = ["available_scorers", "get_scorer", "register_scorer"]
+
+_SCORERS: dict[str, Callable[..., Scorer]] = {}
+
+
+def register_scorer(name: str) -> Callable[[type], type]:
+    """Register a scorer class under ``name`` (use as a class decorator)."""
+
+    def decorator(cls: type) -> type:
+        cls.name = name
+        _SCORERS[name] = cls
+        return cls
+
+    return decorator
+
+
+def available_scorers() -> list[str]:
+    """Return the registered scorer names, sorted."""
+    return sorted(_SCORERS)
+
+
+def get_scorer(name: str, **kwargs: Any) -> Scorer:
+    """Build the scorer registered as ``name`` with keyword arguments ``kwargs``."""
+    try:
+        factory = _SCORERS[name]
+    except KeyError:
+        raise UnknownScorerError(f"No scorer named {name!r}. Available scorers: {', '.join(available_scorers())}.") from None
+    return factory(**kwargs)

@@ -1,0 +1,115 @@
+"""The ``tsc`` scorer (default): the trained MiniLM + LoRA target-sentiment model.
+
+Each sentence that mentions the target is classified with the mention marked (several
+mentions in one sentence are averaged). A sentence's margin is P(positive) - P(negative);
+the paragraph's score is the mean of the margins weighted by how decisive each sentence is
+(1 - P(neutral)), with sentences that open with a contrast ("However", "But", "Yet", ...)
+and those after them weighted ``contrast_weight`` times, since the codebook lets a rebuttal
+win. The label uses the neutral band chosen on NewsMTSC train-dev. The evidence is the
+sentence that pulled the score most in the label's direction.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..model import MentionInput, StanceModel, default_adapter_dir
+from .base import MentionScorer, ScoringUnit, StanceScore, label_from_score
+from .registry import register_scorer
+
+__all__ = ["TSCScorer", "load_stance_model"]
+
+_CONTRAST = re.compile(r"^\W*(?:However|But|Yet|Nevertheless|Nonetheless|Still|By contrast|In contrast|On the other hand|Even so|That said)\b")
+
+
+@functools.lru_cache(maxsize=4)
+def load_stance_model(adapter_dir: str | None = None, device: str | None = None) -> StanceModel:
+    """Load the stance model once per process and reuse it."""
+    return StanceModel.from_pretrained(adapter_dir, device=device)
+
+
+@register_scorer("tsc")
+class TSCScorer(MentionScorer):
+    """Target-dependent sentiment of each mention, aggregated to the paragraph.
+
+    Parameters
+    ----------
+    model_name_or_path : str, optional
+        Folder with a trained adapter (``edm-stance train``); default: the shipped one.
+    batch_size : int
+        Mentions per forward pass.
+    threshold : float, optional
+        Half-width of the neutral band; default: the value stored with the model.
+    contrast_weight : float
+        Weight of sentences from a contrastive opening ("However, ...") onward.
+    device : str, optional
+        "cpu", "cuda", ...; default: CUDA when available.
+    """
+
+    def __init__(
+        self,
+        *,
+        model_name_or_path: str | None = None,
+        batch_size: int = 64,
+        threshold: float | None = None,
+        contrast_weight: float = 2.0,
+        device: str | None = None,
+    ):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+        if contrast_weight <= 0:
+            raise ValueError(f"contrast_weight must be positive, got {contrast_weight}.")
+        self.model_name_or_path = model_name_or_path
+        self.batch_size = batch_size
+        self.threshold = threshold
+        self.contrast_weight = contrast_weight
+        self.device = device
+
+    @property
+    def model(self) -> StanceModel:
+        path = str(Path(self.model_name_or_path)) if self.model_name_or_path else None
+        return load_stance_model(path, self.device)
+
+    def identity(self) -> dict:
+        path = Path(self.model_name_or_path) if self.model_name_or_path else default_adapter_dir()
+        return {**super().identity(), "model_name_or_path": str(path), "model_revision": self.model.identity}
+
+    def mention_probabilities(self, items: Sequence[MentionInput]) -> np.ndarray:
+        """Classify single mentions; ndarray of shape (n_items, 3): P(negative, neutral, positive)."""
+        return self.model.predict_proba(items, batch_size=self.batch_size)
+
+    def score_units(self, units: Sequence[ScoringUnit]) -> list[StanceScore]:
+        model = self.model
+        threshold = self.threshold if self.threshold is not None else float(model.config.get("threshold", 0.15))
+        items, owners = [], []
+        for u, unit in enumerate(units):
+            for s, (sentence, mentions) in enumerate(unit.sentences_with_mentions()):
+                for mention in mentions:
+                    items.append(MentionInput(sentence.text, mention.start - sentence.start, mention.end - sentence.start))
+                    owners.append((u, s))
+        probs = self.mention_probabilities(items)
+        by_unit: dict[int, dict[int, list[np.ndarray]]] = {}
+        for (u, s), p in zip(owners, probs):
+            by_unit.setdefault(u, {}).setdefault(s, []).append(p)
+        return [self._aggregate(unit, by_unit[u], threshold) for u, unit in enumerate(units)]
+
+    def _aggregate(self, unit: ScoringUnit, sentence_probs: dict[int, list[np.ndarray]], threshold: float) -> StanceScore:
+        sentences = unit.sentences_with_mentions()
+        probs = np.array([np.mean(sentence_probs[s], axis=0) for s in range(len(sentences))])
+        margins = probs[:, 2] - probs[:, 0]
+        weights = np.clip(1.0 - probs[:, 1], 0.05, None)
+        contrast = [n for n, s in enumerate(unit.paragraph.sentences) if _CONTRAST.match(s.text)]
+        if contrast:
+            weights = weights * np.array([self.contrast_weight if s.index >= contrast[0] else 1.0 for s, _ in sentences])
+        score = float(np.average(margins, weights=weights))
+        label = label_from_score(score, threshold)
+        column = {"critical": 0, "neutral": 1, "favorable": 2}[label]
+        confidence = float(np.average(probs[:, column], weights=weights))
+        pull = weights * (margins if label == "favorable" else -margins if label == "critical" else probs[:, 1])
+        evidence = sentences[int(pull.argmax())][0].text
+        return StanceScore(score, label, confidence, evidence)
