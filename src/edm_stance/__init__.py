@@ -1,1 +1,59 @@
-"""EDM Stance Lab."""
+"""EDM Stance Lab: paragraph-level stance toward Russia, the West and NGOs in EDM articles.
+
+Data flows one way: text -> :class:`Article` -> paragraphs and sentences -> target
+mentions -> a scorer's table (one row per paragraph and target) -> plots and reports.
+
+Examples
+--------
+>>> from edm_stance import get_scorer, load_targets, read_article
+>>> article = read_article("data/raw/edm-v3-i138.txt")  # doctest: +SKIP
+>>> table = get_scorer("lexicon").score([article], load_targets())  # doctest: +SKIP
+"""
+
+from .article import Article, Paragraph, Sentence, parse_article, read_article, split_sentences
+from .corpus import collect_paths, read_articles
+from .errors import (
+    ArticleReadError,
+    DataFileError,
+    EdmStanceError,
+    ModelLoadError,
+    TargetsFileError,
+    UnknownScorerError,
+    UnknownTargetError,
+)
+from .evaluation import evaluate_tables, read_table
+from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer
+from .targets import Mention, Target, Targets, load_targets
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "COLUMNS",
+    "LABELS",
+    "Article",
+    "ArticleReadError",
+    "DataFileError",
+    "EdmStanceError",
+    "Mention",
+    "MentionScorer",
+    "ModelLoadError",
+    "Paragraph",
+    "Scorer",
+    "Sentence",
+    "Target",
+    "TargetsFileError",
+    "Targets",
+    "UnknownScorerError",
+    "UnknownTargetError",
+    "available_scorers",
+    "collect_paths",
+    "evaluate_tables",
+    "get_scorer",
+    "load_targets",
+    "parse_article",
+    "read_article",
+    "read_articles",
+    "read_table",
+    "register_scorer",
+    "split_sentences",
+]
