@@ -28,12 +28,12 @@ from .targets import Mention, Target, Targets, load_targets
 __version__ = "0.1.0"
 
 __all__ = [
-    "COLUMNS",
-    "LABELS",
     "Article",
     "ArticleReadError",
+    "COLUMNS",
     "DataFileError",
     "EdmStanceError",
+    "LABELS",
     "Mention",
     "MentionScorer",
     "ModelLoadError",
@@ -41,8 +41,8 @@ __all__ = [
     "Scorer",
     "Sentence",
     "Target",
-    "TargetsFileError",
     "Targets",
+    "TargetsFileError",
     "UnknownScorerError",
     "UnknownTargetError",
     "available_scorers",
