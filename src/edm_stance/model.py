@@ -31,6 +31,7 @@ __all__ = [
     "MODEL_LABELS",
     "MentionInput",
     "StanceModel",
+    "adapter_revision",
     "base_model_path",
     "default_adapter_dir",
     "mark_mention",
@@ -95,9 +96,11 @@ def default_adapter_dir() -> Path:
     return Path(str(resources.files("edm_stance") / "data" / "model"))
 
 
-def _file_digest(paths: Sequence[Path]) -> str:
+def adapter_revision(adapter_dir: str | Path | None = None) -> str:
+    """Return a short digest of an adapter folder's files: the model's revision, without loading it."""
+    adapter_dir = Path(adapter_dir) if adapter_dir is not None else default_adapter_dir()
     digest = hashlib.sha256()
-    for path in sorted(paths):
+    for path in sorted(p for p in adapter_dir.iterdir() if p.suffix in {".json", ".safetensors"}):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -180,8 +183,7 @@ class StanceModel:
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         encoder.to(device).eval()
         head.to(device).eval()
-        identity = _file_digest([p for p in adapter_dir.iterdir() if p.suffix in {".json", ".safetensors"}])
-        return cls(encoder=encoder, head=head, tokenizer=tokenizer, config=config, identity=identity)
+        return cls(encoder=encoder, head=head, tokenizer=tokenizer, config=config, identity=adapter_revision(adapter_dir))
 
     def save(self, output_dir: str | Path, extra_config: dict | None = None) -> None:
         """Write the adapter, the head and ``stance_config.json`` to ``output_dir``."""

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..model import MentionInput, StanceModel, default_adapter_dir
+from ..model import MentionInput, StanceModel, adapter_revision, default_adapter_dir
 from .base import MentionScorer, ScoringUnit, StanceScore, label_from_score
 from .registry import register_scorer
 
@@ -76,8 +76,9 @@ class TSCScorer(MentionScorer):
         return load_stance_model(path, self.device)
 
     def identity(self) -> dict:
+        """Name, settings and the adapter's file digest; does not load the model."""
         path = Path(self.model_name_or_path) if self.model_name_or_path else default_adapter_dir()
-        return {**super().identity(), "model_name_or_path": str(path), "model_revision": self.model.identity}
+        return {**super().identity(), "model_name_or_path": str(path), "model_revision": adapter_revision(path)}
 
     def mention_probabilities(self, items: Sequence[MentionInput]) -> np.ndarray:
         """Classify single mentions; ndarray of shape (n_items, 3): P(negative, neutral, positive)."""
