@@ -17,12 +17,16 @@ from .errors import (
     DataFileError,
     EdmStanceError,
     ModelLoadError,
+    ReportError,
     TargetsFileError,
     UnknownScorerError,
     UnknownTargetError,
 )
 from .evaluation import evaluate_tables, read_table
+from .frames import Frame, FrameScorer, load_frames
+from .report import run_report
 from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer
+from .shifts import frame_shifts, stance_shifts
 from .targets import Mention, Target, Targets, load_targets
 
 __version__ = "0.1.0"
@@ -33,11 +37,14 @@ __all__ = [
     "COLUMNS",
     "DataFileError",
     "EdmStanceError",
+    "Frame",
+    "FrameScorer",
     "LABELS",
     "Mention",
     "MentionScorer",
     "ModelLoadError",
     "Paragraph",
+    "ReportError",
     "Scorer",
     "Sentence",
     "Target",
@@ -48,12 +55,16 @@ __all__ = [
     "available_scorers",
     "collect_paths",
     "evaluate_tables",
+    "frame_shifts",
     "get_scorer",
+    "load_frames",
     "load_targets",
     "parse_article",
     "read_article",
     "read_articles",
     "read_table",
     "register_scorer",
+    "run_report",
     "split_sentences",
+    "stance_shifts",
 ]

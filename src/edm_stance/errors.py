@@ -9,7 +9,8 @@ exactly these, print one line and exit with code 2::
     ├── UnknownTargetError(KeyError)   a target name that is not defined
     ├── UnknownScorerError(KeyError)   a scorer name that is not registered
     ├── ModelLoadError(RuntimeError)   a model, adapter or model package that is missing
-    └── DataFileError(ValueError)      a gold, prediction or NewsMTSC file that is malformed
+    ├── DataFileError(ValueError)      a gold, prediction, NewsMTSC or frames file that is malformed
+    └── ReportError(RuntimeError)      a report notebook that is missing or fails
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "DataFileError",
     "EdmStanceError",
     "ModelLoadError",
+    "ReportError",
     "TargetsFileError",
     "UnknownScorerError",
     "UnknownTargetError",
@@ -55,3 +57,7 @@ class ModelLoadError(EdmStanceError, RuntimeError):
 
 class DataFileError(EdmStanceError, ValueError):
     """A gold, prediction or dataset file is missing columns or malformed."""
+
+
+class ReportError(EdmStanceError, RuntimeError):
+    """A report could not be produced: a notebook is missing or one of its cells failed."""

@@ -122,6 +122,15 @@ def save_figure(figure, output_dir: str | Path, name: str, *, formats: Sequence[
     return paths
 
 
+def _subplots(*args, **kwargs):
+    """``plt.subplots``, closed at once: the caller owns the figure, pyplot does not show it twice."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(*args, **kwargs)
+    plt.close(fig)
+    return fig, axes
+
+
 def _target_labels(names: Sequence[str], labels: Mapping[str, str] | None) -> dict[str, str]:
     from .targets import load_targets
 
@@ -200,7 +209,6 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -210,7 +218,7 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
     paragraphs = sorted(table["paragraph"].unique())
     dodge = {t: (i - (len(targets) - 1) / 2) * 0.1 for i, t in enumerate(targets)}
     with paper_style():
-        fig, ax = plt.subplots(figsize=(_width_for(len(paragraphs)), 3.3))
+        fig, ax = _subplots(figsize=(_width_for(len(paragraphs)), 3.3))
         ax.axhline(0, color="#888888", linewidth=0.7, zorder=0)
         handles = []
         for i, target in enumerate(targets):
@@ -287,7 +295,6 @@ def stance_heatmap(stance_table: pd.DataFrame, *, target_labels: Mapping[str, st
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
     table = _one_article(stance_table, "stance")
@@ -301,7 +308,7 @@ def stance_heatmap(stance_table: pd.DataFrame, *, target_labels: Mapping[str, st
     present = present.fillna(False).astype(bool)
     annotate = len(paragraphs) <= 16 if annotate is None else annotate
     with paper_style():
-        fig, ax = plt.subplots(figsize=(_width_for(len(paragraphs), 0.42), 0.9 + 0.42 * len(targets) + 0.5))
+        fig, ax = _subplots(figsize=(_width_for(len(paragraphs), 0.42), 0.9 + 0.42 * len(targets) + 0.5))
         values = np.ma.masked_array(grid.to_numpy(dtype=float), mask=~present.to_numpy())
         image = ax.imshow(values, cmap=STANCE_CMAP, vmin=-1, vmax=1, aspect="auto",
                           extent=(paragraphs[0] - 0.5, paragraphs[-1] + 0.5, len(targets) - 0.5, -0.5))
@@ -365,7 +372,6 @@ def frame_shift(frame_table: pd.DataFrame, *, shifts: pd.DataFrame | None = None
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -381,7 +387,7 @@ def frame_shift(frame_table: pd.DataFrame, *, shifts: pd.DataFrame | None = None
     colors = [FRAME_COLORS[i % len(FRAME_COLORS)] for i in range(len(frames))]
     hatches = [_FRAME_HATCHES[i % len(_FRAME_HATCHES)] for i in range(len(frames))]
     with paper_style():
-        fig, ax = plt.subplots(figsize=(_width_for(len(paragraphs), 0.35, 5.2) + 1.4, 3.3))
+        fig, ax = _subplots(figsize=(_width_for(len(paragraphs), 0.35, 5.2) + 1.4, 3.3))
         bottom = np.zeros(len(paragraphs))
         for frame, color, hatch in zip(frames, colors, hatches):
             values = shares[frame].to_numpy()
@@ -413,7 +419,7 @@ def frame_shift(frame_table: pd.DataFrame, *, shifts: pd.DataFrame | None = None
             ax.set_xlim(paragraphs[0], paragraphs[-1])
         ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), title="Issue frame", title_fontsize=8)
         if title:
-            ax.set_title(title)
+            ax.set_title(title, pad=16)
     return fig
 
 
@@ -434,7 +440,6 @@ def frame_stance_heatmap(frame_stance_table: pd.DataFrame, *, target_labels: Map
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
     frames = list(dict.fromkeys(frame_stance_table["frame"]))
@@ -447,7 +452,7 @@ def frame_stance_heatmap(frame_stance_table: pd.DataFrame, *, target_labels: Map
                                             dropna=False).reindex(index=frames, columns=targets).fillna(0)
     enough = (weight >= min_weight) & score.notna()
     with paper_style():
-        fig, ax = plt.subplots(figsize=(min(PAPER_WIDTH, 3.2 + 1.1 * len(targets)), 0.9 + 0.36 * len(frames)))
+        fig, ax = _subplots(figsize=(min(PAPER_WIDTH, 3.2 + 1.1 * len(targets)), 0.9 + 0.36 * len(frames)))
         image = ax.imshow(np.ma.masked_array(score.to_numpy(dtype=float), mask=~enough.to_numpy()), cmap=STANCE_CMAP,
                           vmin=-1, vmax=1, aspect="auto")
         for r, frame in enumerate(frames):
@@ -501,13 +506,12 @@ def confusion_matrices(results: Mapping[str, tuple[Sequence[str], Sequence[str]]
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
     from sklearn.metrics import confusion_matrix
 
     if not results:
         raise ValueError("results is empty; pass at least one (gold, predicted) pair.")
     with paper_style():
-        fig, axes = plt.subplots(1, len(results), figsize=(min(PAPER_WIDTH, 0.6 + 2.6 * len(results)), 2.9), squeeze=False)
+        fig, axes = _subplots(1, len(results), figsize=(min(PAPER_WIDTH, 0.6 + 2.6 * len(results)), 2.9), squeeze=False)
         for ax, (name, (gold, pred)) in zip(axes[0], results.items()):
             extra = sorted(set(pred) - set(labels))
             columns = [*labels, *extra]
