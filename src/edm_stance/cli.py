@@ -58,7 +58,8 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("paths", nargs="+", metavar="PATH", help="article .txt files, or folders of them")
     score.add_argument("-o", "--output", metavar="OUT.csv", help="write the table here (CSV); without it, print it")
     score.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME",
-                       help=f"tsc (trained model, default) or lexicon (VADER baseline); default: {DEFAULT_SCORER}")
+                       help=f"tsc (trained model, default), nli (zero-shot NLI model, needs --model) or lexicon "
+                       f"(VADER baseline); default: {DEFAULT_SCORER}")
     score.add_argument("--model", metavar="PATH", help="model folder or hub id for scorers that take one")
     score.add_argument("--targets", metavar="FILE", help="YAML file with more targets (see data/targets.yaml)")
     score.add_argument("--target", action="append", metavar="NAME", help="score only this target (repeatable)")
@@ -76,7 +77,7 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--pred", metavar="PRED.csv", help="predictions written by 'edm-stance score'")
     evaluate.add_argument("--newsmtsc", metavar="FILE", help="a NewsMTSC .jsonl split, e.g. devtest_rw.jsonl")
     evaluate.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME", help="scorer for --newsmtsc")
-    evaluate.add_argument("--model", metavar="PATH", help="model folder for --newsmtsc")
+    evaluate.add_argument("--model", metavar="PATH", help="model folder (or hub id, for nli) for --newsmtsc")
 
     train = commands.add_parser(
         "train",
