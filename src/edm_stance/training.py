@@ -1,7 +1,7 @@
 """Train the LoRA stance adapter on NewsMTSC (``edm-stance train``).
 
 Train on ``train.jsonl`` minus a held-out slice of sentences (train-dev) that chooses the best
-epoch and the neutral-band threshold. ``devtest_rw``/``devtest_mt`` are never read here: they
+epoch. ``devtest_rw``/``devtest_mt`` are never read here: they
 are for the final report only (``edm-stance evaluate --newsmtsc``).
 """
 
@@ -22,7 +22,7 @@ from .evaluation import newsmtsc_metrics
 from .model import StanceModel
 from .newsmtsc import Example, entity_swap, read_newsmtsc, split_train_dev
 
-__all__ = ["TrainConfig", "choose_threshold", "train"]
+__all__ = ["TrainConfig", "train"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +45,6 @@ class TrainConfig:
     limit: int | None = None
 
 
-def choose_threshold(probs: np.ndarray, labels: Sequence[int]) -> tuple[float, float]:
-    """Choose the neutral band |P(pos) - P(neg)| <= t that maximises macro-F1 on held-out data.
-
-    Returns the threshold and the macro-F1 it reaches.
-    """
-    best = (0.0, -1.0)
-    for threshold in np.round(np.arange(0.0, 0.61, 0.025), 3):
-        f1m = newsmtsc_metrics(probs, labels, threshold=float(threshold))["f1m"]
-        if f1m > best[1] + 1e-9:
-            best = (float(threshold), f1m)
-    return best
-
-
 def _batches(examples: Sequence[Example], config: TrainConfig, rng: random.Random) -> list[list[Example]]:
     """Shuffle, then group examples of similar length so that batches pad little."""
     order = list(examples)
@@ -71,6 +58,14 @@ def _batches(examples: Sequence[Example], config: TrainConfig, rng: random.Rando
         batches += [part[i : i + config.batch_size] for i in range(0, len(part), config.batch_size)]
     rng.shuffle(batches)
     return batches
+
+
+def _split(data_dir: str | Path, config: TrainConfig) -> tuple[list[Example], list[Example]]:
+    """Return the training examples and the held-out train-dev slice for ``config``."""
+    train_set, dev_set = split_train_dev(read_newsmtsc(Path(data_dir) / "train.jsonl"), config.dev_fraction, config.seed)
+    if config.limit:
+        train_set, dev_set = train_set[: config.limit], dev_set[: max(8, config.limit // 4)]
+    return train_set, dev_set
 
 
 def _git_commit() -> str | None:
@@ -96,7 +91,7 @@ def train(data_dir: str | Path, output_dir: str | Path, config: TrainConfig = Tr
     Returns
     -------
     dict
-        The training report (settings, per-epoch train-dev scores, threshold, time).
+        The training report (settings, per-epoch train-dev scores, best epoch, time).
     """
     import torch
     from peft import get_peft_model_state_dict, set_peft_model_state_dict
@@ -108,10 +103,7 @@ def train(data_dir: str | Path, output_dir: str | Path, config: TrainConfig = Tr
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
 
-    examples = read_newsmtsc(Path(data_dir) / "train.jsonl")
-    train_set, dev_set = split_train_dev(examples, config.dev_fraction, config.seed)
-    if config.limit:
-        train_set, dev_set = train_set[: config.limit], dev_set[: max(8, config.limit // 4)]
+    train_set, dev_set = _split(data_dir, config)
     logger.info("training on %d examples, %d held out as train-dev", len(train_set), len(dev_set))
 
     model = StanceModel.for_training(
@@ -157,21 +149,18 @@ def train(data_dir: str | Path, output_dir: str | Path, config: TrainConfig = Tr
                 "f1m": scores["f1m"],
                 "adapter": copy.deepcopy(get_peft_model_state_dict(model.encoder)),
                 "head": copy.deepcopy(model.head.state_dict()),
-                "dev_probs": dev_probs,
             }
 
     set_peft_model_state_dict(model.encoder, best["adapter"])
     model.head.load_state_dict(best["head"])
-    threshold, threshold_f1m = choose_threshold(best["dev_probs"], [ex.label for ex in dev_set])
     report = {
         "training": {**asdict(config), "data": "NewsMTSC train.jsonl", "n_train": len(train_set), "n_dev": len(dev_set)},
         "history": history,
         "best_epoch": best["epoch"],
-        "threshold": threshold,
-        "train_dev_f1m_at_threshold": threshold_f1m,
         "trainable_parameters": n_trainable,
         "training_seconds": round(time.perf_counter() - started, 1),
         "commit": _git_commit(),
     }
     model.save(output_dir, extra_config=report)
     return report
+

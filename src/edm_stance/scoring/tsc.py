@@ -7,8 +7,11 @@ P(positive) - P(negative); the paragraph's score is the mean of the margins weig
 decisive each sentence is (1 - P(neutral); ``weighting="uniform"`` gives a plain mean), with
 sentences that open with a contrast ("However", "But", "Yet", ...)
 and those after them weighted ``contrast_weight`` times, since the codebook lets a rebuttal
-win. The label uses the neutral band chosen on NewsMTSC train-dev. The evidence is the
-sentence that pulled the score most in the label's direction.
+win. The same weights average the sentences' class probabilities (calibrated on NewsMTSC
+train-dev, see MODEL.md), and the label is the most probable class of that mean, as on
+NewsMTSC; with ``threshold`` it is instead the score's side of a ±threshold neutral band.
+The confidence is the mean probability of the label; the evidence is the sentence that
+pulled most in the label's direction.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .registry import register_scorer
 
 __all__ = ["TSCScorer", "load_stance_model"]
 
+_LABELS = ("critical", "neutral", "favorable")  # in the model's class order
 _CONTRAST = re.compile(r"^\W*(?:However|But|Yet|Nevertheless|Nonetheless|Still|By contrast|In contrast|On the other hand|Even so|That said)\b")
 
 
@@ -46,7 +50,7 @@ class TSCScorer(MentionScorer):
     batch_size : int
         Mentions per forward pass.
     threshold : float, optional
-        Half-width of the neutral band; default: the value stored with the model.
+        Label by a neutral band of ±threshold on the score instead of the most probable class.
     contrast_weight : float
         Weight of sentences from a contrastive opening ("However, ...") onward; 1 disables it.
     weighting : {"decisive", "uniform"}
@@ -70,6 +74,8 @@ class TSCScorer(MentionScorer):
     ):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+        if threshold is not None and not 0 <= threshold < 1:
+            raise ValueError(f"threshold must be in [0, 1), got {threshold}.")
         if contrast_weight <= 0:
             raise ValueError(f"contrast_weight must be positive, got {contrast_weight}.")
         if weighting not in {"decisive", "uniform"}:
@@ -99,8 +105,6 @@ class TSCScorer(MentionScorer):
         return self.model.predict_proba(items, batch_size=self.batch_size)
 
     def score_units(self, units: Sequence[ScoringUnit]) -> list[StanceScore]:
-        model = self.model
-        threshold = self.threshold if self.threshold is not None else float(model.config.get("threshold", 0.15))
         items, owners = [], []
         for u, unit in enumerate(units):
             for s, (sentence, mentions) in enumerate(unit.sentences_with_mentions()):
@@ -112,9 +116,9 @@ class TSCScorer(MentionScorer):
         by_unit: dict[int, dict[int, list[np.ndarray]]] = {}
         for (u, s), p in zip(owners, probs):
             by_unit.setdefault(u, {}).setdefault(s, []).append(p)
-        return [self._aggregate(unit, by_unit[u], threshold) for u, unit in enumerate(units)]
+        return [self._aggregate(unit, by_unit[u]) for u, unit in enumerate(units)]
 
-    def _aggregate(self, unit: ScoringUnit, sentence_probs: dict[int, list[np.ndarray]], threshold: float) -> StanceScore:
+    def _aggregate(self, unit: ScoringUnit, sentence_probs: dict[int, list[np.ndarray]]) -> StanceScore:
         sentences = unit.sentences_with_mentions()
         probs = np.array([np.mean(sentence_probs[s], axis=0) for s in range(len(sentences))])
         margins = probs[:, 2] - probs[:, 0]
@@ -122,10 +126,13 @@ class TSCScorer(MentionScorer):
         contrast = [n for n, s in enumerate(unit.paragraph.sentences) if _CONTRAST.match(s.text)]
         if contrast:
             weights = weights * np.array([self.contrast_weight if s.index >= contrast[0] else 1.0 for s, _ in sentences])
+        mean = np.average(probs, axis=0, weights=weights)
         score = float(np.average(margins, weights=weights))
-        label = label_from_score(score, threshold)
-        column = {"critical": 0, "neutral": 1, "favorable": 2}[label]
-        confidence = float(np.average(probs[:, column], weights=weights))
+        if self.threshold is None:
+            label = _LABELS[int(mean.argmax())]
+        else:
+            label = label_from_score(score, self.threshold)
+        confidence = float(mean[_LABELS.index(label)])
         pull = weights * (margins if label == "favorable" else -margins if label == "critical" else probs[:, 1])
         evidence = sentences[int(pull.argmax())][0].text
         return StanceScore(score, label, confidence, evidence)
