@@ -31,3 +31,13 @@ def default_targets():
     from edm_stance.targets import load_targets
 
     return load_targets()
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory, monkeypatch):
+    """Point the results cache at a fresh folder, so tests never touch ~/.cache or each other."""
+    from edm_stance.cache import CACHE_ENV
+
+    directory = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv(CACHE_ENV, str(directory))
+    return directory

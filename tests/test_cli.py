@@ -27,7 +27,9 @@ def test_score_writes_24_rows_and_evaluate_prints_metrics(tmp_path, capsys):
     assert f"wrote 24 rows to {out_csv}" in out
     table = pd.read_csv(out_csv)
     assert len(table) == 24
-    assert list(table.columns) == ["article_id", "paragraph", "target", "label", "score", "confidence", "n_mentions", "evidence"]
+    assert list(table.columns) == ["article_id", "paragraph", "target", "label", "score", "confidence", "n_mentions",
+                                   "evidence", "title", "author", "date", "volume", "issue", "source"]
+    assert table["volume"].unique().tolist() == [3] and table["issue"].unique().tolist() == [138]
     code, out, err = run(["evaluate", "--gold", str(GOLD), "--pred", str(out_csv)], capsys)
     assert code == 0, err
     lines = {line.split()[0]: line.split() for line in out.splitlines()[2:]}

@@ -11,17 +11,20 @@ Examples
 """
 
 from .article import Article, Paragraph, Sentence, parse_article, read_article, split_sentences
-from .corpus import collect_paths, read_articles
+from .corpus import collect_paths, read_articles, read_corpus
 from .errors import (
     ArticleReadError,
     DataFileError,
     EdmStanceError,
+    EngineError,
     ModelLoadError,
     TargetsFileError,
     UnknownScorerError,
     UnknownTargetError,
 )
 from .evaluation import evaluate_tables, read_table
+from .pages import parse_page
+from .runner import score_corpus
 from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer
 from .targets import Mention, Target, Targets, load_targets
 
@@ -33,6 +36,7 @@ __all__ = [
     "COLUMNS",
     "DataFileError",
     "EdmStanceError",
+    "EngineError",
     "LABELS",
     "Mention",
     "MentionScorer",
@@ -51,9 +55,12 @@ __all__ = [
     "get_scorer",
     "load_targets",
     "parse_article",
+    "parse_page",
     "read_article",
     "read_articles",
+    "read_corpus",
     "read_table",
     "register_scorer",
+    "score_corpus",
     "split_sentences",
 ]

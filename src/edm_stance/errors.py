@@ -9,7 +9,8 @@ exactly these, print one line and exit with code 2::
     ├── UnknownTargetError(KeyError)   a target name that is not defined
     ├── UnknownScorerError(KeyError)   a scorer name that is not registered
     ├── ModelLoadError(RuntimeError)   a model, adapter or model package that is missing
-    └── DataFileError(ValueError)      a gold, prediction or NewsMTSC file that is malformed
+    ├── DataFileError(ValueError)      a gold, prediction or NewsMTSC file that is malformed
+    └── EngineError(RuntimeError)      an unknown engine, a missing Dask, an unreachable scheduler
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "ArticleReadError",
     "DataFileError",
     "EdmStanceError",
+    "EngineError",
     "ModelLoadError",
     "TargetsFileError",
     "UnknownScorerError",
@@ -55,3 +57,7 @@ class ModelLoadError(EdmStanceError, RuntimeError):
 
 class DataFileError(EdmStanceError, ValueError):
     """A gold, prediction or dataset file is missing columns or malformed."""
+
+
+class EngineError(EdmStanceError, RuntimeError):
+    """A run engine is unknown, not installed or cannot be reached."""
