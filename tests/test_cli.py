@@ -80,6 +80,8 @@ def _bad_inputs(tmp_path):
         (["score", str(SEED), "--targets", str(yaml_file)], f"{yaml_file}: not valid YAML"),
         (["score", str(SEED), "--scorer", "nil"], "No scorer named 'nil'. Available scorers: lexicon"),
         (["score", str(SEED), "--target", "china"], "No target named 'china'. Available targets: russia, west, ngos."),
+        (["score", str(SEED), "--scorer", "lexicon", "--batch-size", "8"],
+         "The 'lexicon' scorer takes no option 'batch_size'. Its options: threshold."),
         (["score", str(SEED), "--encoding", "klingon"], f"{SEED}: cannot be decoded as klingon"),
         (["evaluate", "--gold", str(GOLD), "--pred", str(missing)], f"{missing}: no such prediction file"),
     ]

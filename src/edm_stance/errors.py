@@ -8,6 +8,7 @@ exactly these, print one line and exit with code 2::
     ├── TargetsFileError(ValueError)   a targets YAML that cannot be read or is malformed
     ├── UnknownTargetError(KeyError)   a target name that is not defined
     ├── UnknownScorerError(KeyError)   a scorer name that is not registered
+    ├── ScorerOptionError(TypeError)   an option that the chosen scorer does not take
     ├── ModelLoadError(RuntimeError)   a model, adapter or model package that is missing
     ├── DataFileError(ValueError)      a gold, prediction or NewsMTSC file that is malformed
     └── EngineError(RuntimeError)      an unknown engine, a missing Dask, an unreachable scheduler
@@ -21,6 +22,7 @@ __all__ = [
     "EdmStanceError",
     "EngineError",
     "ModelLoadError",
+    "ScorerOptionError",
     "TargetsFileError",
     "UnknownScorerError",
     "UnknownTargetError",
@@ -49,6 +51,10 @@ class UnknownTargetError(EdmStanceError, KeyError):
 
 class UnknownScorerError(EdmStanceError, KeyError):
     """A scorer name was asked for that is not registered."""
+
+
+class ScorerOptionError(EdmStanceError, TypeError):
+    """A scorer was given an option it does not take."""
 
 
 class ModelLoadError(EdmStanceError, RuntimeError):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
-from ..errors import UnknownScorerError
+from ..errors import ScorerOptionError, UnknownScorerError
 from .base import Scorer
 
 __all__ = ["available_scorers", "get_scorer", "register_scorer"]
@@ -34,4 +35,11 @@ def get_scorer(name: str, **kwargs: Any) -> Scorer:
         factory = _SCORERS[name]
     except KeyError:
         raise UnknownScorerError(f"No scorer named {name!r}. Available scorers: {', '.join(available_scorers())}.") from None
+    accepted = inspect.signature(factory).parameters
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise ScorerOptionError(
+            f"The {name!r} scorer takes no option {', '.join(map(repr, unknown))}. "
+            f"Its options: {', '.join(accepted) or 'none'}."
+        )
     return factory(**kwargs)

@@ -1,9 +1,11 @@
 """The ``tsc`` scorer (default): the trained MiniLM + LoRA target-sentiment model.
 
-Each sentence that mentions the target is classified with the mention marked (several
-mentions in one sentence are averaged). A sentence's margin is P(positive) - P(negative);
-the paragraph's score is the mean of the margins weighted by how decisive each sentence is
-(1 - P(neutral)), with sentences that open with a contrast ("However", "But", "Yet", ...)
+Each mention is classified with the mention marked, in its sentence (``context="sentence"``,
+the default) or in the paragraph around it (``context="paragraph"``, up to 300 characters on
+each side); several mentions in one sentence are averaged. A sentence's margin is
+P(positive) - P(negative); the paragraph's score is the mean of the margins weighted by how
+decisive each sentence is (1 - P(neutral); ``weighting="uniform"`` gives a plain mean), with
+sentences that open with a contrast ("However", "But", "Yet", ...)
 and those after them weighted ``contrast_weight`` times, since the codebook lets a rebuttal
 win. The label uses the neutral band chosen on NewsMTSC train-dev. The evidence is the
 sentence that pulled the score most in the label's direction.
@@ -46,7 +48,11 @@ class TSCScorer(MentionScorer):
     threshold : float, optional
         Half-width of the neutral band; default: the value stored with the model.
     contrast_weight : float
-        Weight of sentences from a contrastive opening ("However, ...") onward.
+        Weight of sentences from a contrastive opening ("However, ...") onward; 1 disables it.
+    weighting : {"decisive", "uniform"}
+        Weight sentences by 1 - P(neutral), or equally.
+    context : {"sentence", "paragraph"}
+        Text the model sees around each mention.
     device : str, optional
         "cpu", "cuda", ...; default: CUDA when available.
     """
@@ -58,16 +64,24 @@ class TSCScorer(MentionScorer):
         batch_size: int = 64,
         threshold: float | None = None,
         contrast_weight: float = 2.0,
+        weighting: str = "decisive",
+        context: str = "sentence",
         device: str | None = None,
     ):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
         if contrast_weight <= 0:
             raise ValueError(f"contrast_weight must be positive, got {contrast_weight}.")
+        if weighting not in {"decisive", "uniform"}:
+            raise ValueError(f"weighting must be 'decisive' or 'uniform', got {weighting!r}.")
+        if context not in {"sentence", "paragraph"}:
+            raise ValueError(f"context must be 'sentence' or 'paragraph', got {context!r}.")
         self.model_name_or_path = model_name_or_path
         self.batch_size = batch_size
         self.threshold = threshold
         self.contrast_weight = contrast_weight
+        self.weighting = weighting
+        self.context = context
         self.device = device
 
     @property
@@ -90,8 +104,9 @@ class TSCScorer(MentionScorer):
         items, owners = [], []
         for u, unit in enumerate(units):
             for s, (sentence, mentions) in enumerate(unit.sentences_with_mentions()):
+                around = sentence if self.context == "sentence" else unit.paragraph
                 for mention in mentions:
-                    items.append(MentionInput(sentence.text, mention.start - sentence.start, mention.end - sentence.start))
+                    items.append(MentionInput(around.text, mention.start - around.start, mention.end - around.start))
                     owners.append((u, s))
         probs = self.mention_probabilities(items)
         by_unit: dict[int, dict[int, list[np.ndarray]]] = {}
@@ -103,7 +118,7 @@ class TSCScorer(MentionScorer):
         sentences = unit.sentences_with_mentions()
         probs = np.array([np.mean(sentence_probs[s], axis=0) for s in range(len(sentences))])
         margins = probs[:, 2] - probs[:, 0]
-        weights = np.clip(1.0 - probs[:, 1], 0.05, None)
+        weights = np.clip(1.0 - probs[:, 1], 0.05, None) if self.weighting == "decisive" else np.ones(len(probs))
         contrast = [n for n, s in enumerate(unit.paragraph.sentences) if _CONTRAST.match(s.text)]
         if contrast:
             weights = weights * np.array([self.contrast_weight if s.index >= contrast[0] else 1.0 for s, _ in sentences])
