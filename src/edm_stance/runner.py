@@ -38,6 +38,7 @@ ENGINES = ("local", "processes", "dask")
 METADATA_COLUMNS = ["title", "author", "date", "volume", "issue", "source"]
 TABLE_COLUMNS = COLUMNS + METADATA_COLUMNS
 DASK_INSTALL = "pip install 'dask[distributed]==2026.8.0'"
+SCHEDULER_TIMEOUT = "20s"
 
 # One scorer per settings in each worker process, so a model is loaded once per worker.
 _WORKER_SCORERS: dict[str, Scorer] = {}
@@ -75,7 +76,7 @@ def score_chunk(scorer: Scorer, targets: Targets, articles: Sequence[Article]) -
     with _WORKER_LOCK:
         worker_scorer = _WORKER_SCORERS.setdefault(_scorer_key(scorer), scorer)
         table = worker_scorer.score(list(articles), targets)
-    return [table[table["article_id"] == article.article_id].reset_index(drop=True) for article in articles]
+    return _split(table, articles)
 
 
 def _limit_threads(threads: int) -> None:
@@ -88,9 +89,13 @@ def _chunks(items: Sequence[Article], size: int) -> list[list[Article]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+def _split(table: pd.DataFrame, articles: Sequence[Article]) -> list[pd.DataFrame]:
+    return [table[table["article_id"] == article.article_id].reset_index(drop=True) for article in articles]
+
+
 def _run_local(scorer, targets, chunks) -> Iterator[tuple[list[Article], list[pd.DataFrame]]]:
     for chunk in chunks:
-        yield chunk, score_chunk(scorer, targets, chunk)
+        yield chunk, _split(scorer.score(chunk, targets), chunk)
 
 
 def _run_processes(scorer, targets, chunks, workers) -> Iterator[tuple[list[Article], list[pd.DataFrame]]]:
@@ -117,7 +122,7 @@ def _dask_client(scheduler: str | None, workers: int):
     if scheduler is None:
         return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
     try:
-        return Client(scheduler, timeout="20s")
+        return Client(scheduler, timeout=SCHEDULER_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise EngineError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from exc
 
