@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
-#   make report   install (first time), then score an article and write its report
+#   make report   install (first time), then run the notebooks on an article into reports/<article_id>/
 #   make test     install (first time), then run the test suite
+# and `make lab` opens the notebooks in JupyterLab with the project's kernel.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -23,8 +24,11 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 report: $(STAMP)
-	mkdir -p $(REPORT_DIR)
-	$(VENV)/bin/edm-stance score $(ARTICLE) -o $(REPORT_DIR)/stance.csv
+	$(VENV)/bin/edm-stance report $(ARTICLE) -o $(REPORT_DIR)
+
+lab: $(STAMP)
+	$(PY) -m ipykernel install --sys-prefix --name edm-stance --display-name "Python (edm-stance)"
+	$(VENV)/bin/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) reports

@@ -2,7 +2,7 @@
 
 Reports (sentence, target) pairs per second. Run on purpose, not in tests:
 
-    .venv/bin/python benchmarks/score_seed.py [--scorer tsc] [--repeats 5]
+    .venv/bin/python benchmarks/score_seed.py [--scorer tsc] [--model PATH] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ def count_pairs(article, targets) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scorer", default="tsc")
+    parser.add_argument("--model", help="model folder or hub id, for scorers that take one (nli needs it)")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
     article, targets = read_article(SEED), load_targets()
     pairs = count_pairs(article, targets)
     started = time.perf_counter()
-    scorer = get_scorer(args.scorer)
+    scorer = get_scorer(args.scorer, **({"model_name_or_path": args.model} if args.model else {}))
     scorer.score([article], targets)
     cold = time.perf_counter() - started
     warm = []

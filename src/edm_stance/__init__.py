@@ -18,15 +18,19 @@ from .errors import (
     EdmStanceError,
     EngineError,
     ModelLoadError,
+    ReportError,
     ScorerOptionError,
     TargetsFileError,
     UnknownScorerError,
     UnknownTargetError,
 )
 from .evaluation import evaluate_tables, read_table
+from .frames import Frame, FrameScorer, load_frames
 from .pages import parse_page
+from .report import run_report
 from .runner import score_corpus
 from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer
+from .shifts import frame_shifts, stance_shifts
 from .targets import Mention, Target, Targets, load_targets
 
 __version__ = "0.1.0"
@@ -38,11 +42,14 @@ __all__ = [
     "DataFileError",
     "EdmStanceError",
     "EngineError",
+    "Frame",
+    "FrameScorer",
     "LABELS",
     "Mention",
     "MentionScorer",
     "ModelLoadError",
     "Paragraph",
+    "ReportError",
     "Scorer",
     "ScorerOptionError",
     "Sentence",
@@ -54,7 +61,9 @@ __all__ = [
     "available_scorers",
     "collect_paths",
     "evaluate_tables",
+    "frame_shifts",
     "get_scorer",
+    "load_frames",
     "load_targets",
     "parse_article",
     "parse_page",
@@ -63,6 +72,8 @@ __all__ = [
     "read_corpus",
     "read_table",
     "register_scorer",
+    "run_report",
     "score_corpus",
     "split_sentences",
+    "stance_shifts",
 ]

@@ -65,7 +65,8 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="write the table here, as CSV (.csv) or Parquet (.parquet), with a manifest of the "
                        "inputs next to it (OUT's name + .manifest.csv); without it, print the table")
     score.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME",
-                       help=f"tsc (trained model, default) or lexicon (VADER baseline); default: {DEFAULT_SCORER}")
+                       help=f"tsc (trained model, default), nli (zero-shot NLI model, needs --model) or lexicon "
+                       f"(VADER baseline); default: {DEFAULT_SCORER}")
     score.add_argument("--model", metavar="PATH", help="model folder or hub id for scorers that take one")
     score.add_argument("--targets", metavar="FILE", help="YAML file with more targets (see data/targets.yaml)")
     score.add_argument("--target", action="append", metavar="NAME", help="score only this target (repeatable)")
@@ -96,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--pred", metavar="PRED.csv", help="predictions written by 'edm-stance score'")
     evaluate.add_argument("--newsmtsc", metavar="FILE", help="a NewsMTSC .jsonl split, e.g. devtest_rw.jsonl")
     evaluate.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME", help="scorer for --newsmtsc")
-    evaluate.add_argument("--model", metavar="PATH", help="model folder for --newsmtsc")
+    evaluate.add_argument("--model", metavar="PATH", help="model folder (or hub id, for nli) for --newsmtsc")
 
     train = commands.add_parser(
         "train",
@@ -113,6 +114,17 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--entity-swap", type=float, default=0.3, help="share of mentions swapped for state/organisation names")
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--limit", type=_positive_int, help="train on the first N examples only (smoke test)")
+
+    report = commands.add_parser(
+        "report",
+        help="run the analysis notebooks on an article: executed notebooks, HTML and figures",
+        description="Execute notebooks/01-03 with papermill on the article and write reports/<article_id>/: "
+        "the executed notebooks, their HTML, figures/ (PNG and SVG) and the tables. Run from the project's root.",
+    )
+    report.add_argument("path", metavar="ARTICLE", help="an EDM article .txt file")
+    report.add_argument("-o", "--output", metavar="DIR", help="report folder; default: reports/<article_id>")
+    report.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME", help=f"stance scorer; default: {DEFAULT_SCORER}")
+    report.add_argument("--notebooks", default="notebooks", metavar="DIR", help="folder of the notebooks; default: notebooks")
 
     targets = commands.add_parser("targets", help="list the targets and what counts as a mention")
     targets.add_argument("--targets", metavar="FILE", help="YAML file with more targets")
@@ -220,6 +232,13 @@ def _train(args: argparse.Namespace) -> None:
           f"threshold {report['threshold']}; saved to {args.output}")
 
 
+def _report(args: argparse.Namespace) -> None:
+    from .report import run_report
+
+    folder = run_report(args.path, output_dir=args.output, scorer=args.scorer, notebooks_dir=args.notebooks)
+    print(f"wrote the report to {folder}")
+
+
 def _targets(args: argparse.Namespace) -> None:
     from .targets import load_targets
 
@@ -233,7 +252,7 @@ def _targets(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 2 bad input, 130 interrupted)."""
     args = _build_parser().parse_args(argv)
-    handlers = {"score": _score, "evaluate": _evaluate, "train": _train, "targets": _targets}
+    handlers = {"score": _score, "evaluate": _evaluate, "train": _train, "report": _report, "targets": _targets}
     try:
         handlers[args.command](args)
     except EdmStanceError as exc:

@@ -10,7 +10,8 @@ exactly these, print one line and exit with code 2::
     ├── UnknownScorerError(KeyError)   a scorer name that is not registered
     ├── ScorerOptionError(TypeError)   an option that the chosen scorer does not take
     ├── ModelLoadError(RuntimeError)   a model, adapter or model package that is missing
-    ├── DataFileError(ValueError)      a gold, prediction or NewsMTSC file that is malformed
+    ├── DataFileError(ValueError)      a gold, prediction, NewsMTSC or frames file that is malformed
+    ├── ReportError(RuntimeError)      a report notebook that is missing or fails
     └── EngineError(RuntimeError)      an unknown engine, a missing Dask, an unreachable scheduler
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "EdmStanceError",
     "EngineError",
     "ModelLoadError",
+    "ReportError",
     "ScorerOptionError",
     "TargetsFileError",
     "UnknownScorerError",
@@ -63,6 +65,10 @@ class ModelLoadError(EdmStanceError, RuntimeError):
 
 class DataFileError(EdmStanceError, ValueError):
     """A gold, prediction or dataset file is missing columns or malformed."""
+
+
+class ReportError(EdmStanceError, RuntimeError):
+    """A report could not be produced: a notebook is missing or one of its cells failed."""
 
 
 class EngineError(EdmStanceError, RuntimeError):

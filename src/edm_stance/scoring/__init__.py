@@ -2,6 +2,7 @@
 
 from .base import COLUMNS, LABELS, MentionScorer, Scorer, ScoringUnit, StanceScore, label_from_score
 from .lexicon import LexiconScorer
+from .nli import NLIScorer
 from .registry import available_scorers, get_scorer, register_scorer
 from .tsc import TSCScorer
 
@@ -10,6 +11,7 @@ __all__ = [
     "LABELS",
     "LexiconScorer",
     "MentionScorer",
+    "NLIScorer",
     "Scorer",
     "ScoringUnit",
     "StanceScore",

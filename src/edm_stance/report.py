@@ -1,0 +1,107 @@
+"""Run the analysis notebooks on an article: executed notebooks, their HTML and the figures.
+
+:func:`run_report` executes each notebook of ``notebooks/`` with papermill, passing the
+article and the output folder as parameters (only those a notebook declares), and converts
+each executed notebook to HTML with nbconvert. The notebooks write their figures and tables
+into the same folder; the notebooks themselves are only read. ``make report`` calls this
+through ``edm-stance report``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from .article import read_article
+from .errors import ReportError
+
+__all__ = ["NOTEBOOKS", "run_report"]
+
+NOTEBOOKS = ("01_stance_through_the_article", "02_framing_shifts", "03_model_check")
+
+
+def _parameters_for(notebook: Path, offered: dict) -> dict:
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    return {name: value for name, value in offered.items() if name in declared}
+
+
+def _write_html(executed: Path) -> Path:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_filename(str(executed))
+    target = executed.with_suffix(".html")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(body)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return target
+
+
+def run_report(article_path: str | Path, *, output_dir: str | Path | None = None, scorer: str = "tsc",
+               notebooks_dir: str | Path = "notebooks", notebooks: Sequence[str] = NOTEBOOKS,
+               progress: bool = True) -> Path:
+    """Execute the notebooks on one article and write the report folder.
+
+    Parameters
+    ----------
+    article_path : str or Path
+        An EDM article in the text format.
+    output_dir : str or Path, optional
+        Default: ``reports/<article_id>``.
+    scorer : str
+        The stance scorer the notebooks use; notebook 03 compares it with ``lexicon``.
+    notebooks_dir : str or Path
+        The folder of the notebooks (they run with it as the working directory).
+    notebooks : sequence of str
+        Which notebooks to run, by name without ``.ipynb``, in order.
+    progress : bool
+        Show a progress bar per notebook.
+
+    Returns
+    -------
+    Path
+        The report folder, holding ``<notebook>.ipynb``, ``<notebook>.html``, ``figures/``
+        and the notebooks' tables (``stance.csv``, ``frames.csv``, ...).
+
+    Raises
+    ------
+    ArticleReadError
+        The article cannot be read (before any notebook runs).
+    ReportError
+        A notebook is missing or a cell failed; the message names the executed notebook
+        that shows the error.
+    """
+    import papermill
+
+    article = read_article(article_path)
+    notebooks_dir = Path(notebooks_dir).resolve()
+    sources = [notebooks_dir / f"{name}.ipynb" for name in notebooks]
+    missing = [str(path) for path in sources if not path.is_file()]
+    if missing:
+        raise ReportError(f"{', '.join(missing)}: no such notebook; run the report from the project's root folder")
+    output_dir = Path(output_dir) if output_dir is not None else Path("reports") / article.article_id
+    output_dir = output_dir.resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    offered = {
+        "article_path": str(Path(article_path).resolve()),
+        "scorer": scorer,
+        "scorers": scorer if scorer == "lexicon" else f"{scorer},lexicon",
+        "output_dir": str(output_dir),
+    }
+    for number, source in enumerate(sources, 1):
+        executed = output_dir / source.name
+        print(f"[{number}/{len(sources)}] {source.name} -> {executed}", file=sys.stderr, flush=True)
+        try:
+            papermill.execute_notebook(str(source), str(executed), parameters=_parameters_for(source, offered),
+                                       cwd=str(notebooks_dir), progress_bar=progress, kernel_name="python3")
+        except papermill.PapermillExecutionError as exc:
+            raise ReportError(f"{source.name}: cell {exc.exec_count} failed with {exc.ename}: {exc.evalue} "
+                              f"(see {executed})") from exc
+        _write_html(executed)
+    return output_dir
