@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -36,8 +36,9 @@ from .targets import Targets
 __all__ = ["CACHE_ENV", "ResultCache", "default_cache_dir", "text_digest"]
 
 CACHE_ENV = "EDM_STANCE_CACHE"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _ROW_COLUMNS = [column for column in COLUMNS if column != "article_id"]
+_DIGEST = "text_sha256"
 
 
 def default_cache_dir() -> Path:
@@ -105,20 +106,36 @@ class ResultCache:
 
     def get(self, article: Article) -> pd.DataFrame | None:
         """Return ``article``'s cached rows (columns :data:`COLUMNS`), or None when not cached."""
-        path = self.path(article)
-        if not path.exists():
-            return None
+        return self.get_many([article]).get(article.article_id)
+
+    def get_many(self, articles: Sequence[Article]) -> dict[str, pd.DataFrame]:
+        """Return the cached rows of those ``articles`` that are cached, by article id.
+
+        The files are read together as one pyarrow dataset (in parallel), which is what
+        makes a cached rerun over thousands of articles fast.
+        """
+        import pyarrow.dataset as ds
+
+        wanted = [(article, self.path(article)) for article in articles]
+        wanted = [(article, path) for article, path in wanted if path.exists()]
+        if not wanted:
+            return {}
         try:
-            rows = pd.read_parquet(path)
+            table = ds.dataset([str(path) for _, path in wanted], format="parquet").to_table().to_pandas()
         except (OSError, ValueError) as exc:
-            raise EdmStanceError(f"{path}: a broken cache file ({exc}); delete it and run again") from exc
-        rows.insert(0, "article_id", article.article_id)
-        return rows[COLUMNS]
+            raise EdmStanceError(f"{self.folder}: a broken cache file ({exc}); delete the folder and run again") from exc
+        by_digest = dict(tuple(table.groupby(_DIGEST, sort=False)))
+        rows = {}
+        for article, _ in wanted:
+            part = by_digest[text_digest(article.text)].drop(columns=_DIGEST).reset_index(drop=True)
+            part.insert(0, "article_id", article.article_id)
+            rows[article.article_id] = part[COLUMNS]
+        return rows
 
     def put(self, article: Article, rows: pd.DataFrame) -> None:
         """Store ``article``'s rows (columns :data:`COLUMNS`), atomically."""
         if not self.folder.joinpath("settings.json").exists():
             text = json.dumps(self.settings, sort_keys=True, indent=2, default=str)
             _write_atomic(self.folder / "settings.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-        table = rows[_ROW_COLUMNS].reset_index(drop=True)
+        table = rows[_ROW_COLUMNS].reset_index(drop=True).assign(**{_DIGEST: text_digest(article.text)})
         _write_atomic(self.path(article), lambda tmp: table.to_parquet(tmp, index=False))

@@ -209,13 +209,8 @@ def score_corpus(
         raise ValueError(f"chunk_size and workers must be positive integers, got {chunk_size} and {workers}.")
     if scheduler is not None and engine != "dask":
         raise EngineError(f"a scheduler address is for the dask engine, not {engine!r}; add --engine dask")
-    results: dict[str, pd.DataFrame] = {}
-    status: dict[str, str] = {}
-    for article in articles:
-        cached = cache.get(article) if cache is not None else None
-        if cached is not None:
-            results[article.article_id] = cached
-            status[article.article_id] = "cached"
+    results: dict[str, pd.DataFrame] = cache.get_many(articles) if cache is not None else {}
+    status = {article_id: "cached" for article_id in results}
     todo = [article for article in articles if article.article_id not in results]
     chunks = _chunks(todo, chunk_size)
     if engine == "local" or not chunks:
