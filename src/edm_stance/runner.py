@@ -32,7 +32,7 @@ from .errors import EngineError
 from .scoring.base import COLUMNS, Scorer
 from .targets import Targets
 
-__all__ = ["ENGINES", "METADATA_COLUMNS", "TABLE_COLUMNS", "CorpusScores", "score_corpus"]
+__all__ = ["ENGINES", "METADATA_COLUMNS", "TABLE_COLUMNS", "CorpusScores", "score_chunk", "score_corpus"]
 
 ENGINES = ("local", "processes", "dask")
 METADATA_COLUMNS = ["title", "author", "date", "volume", "issue", "source"]
