@@ -110,10 +110,10 @@ def test_binary_file(tmp_path):
     assert _error(path) == f"{path}: this is a binary file, not article text"
 
 
-def test_html_page_is_refused(tmp_path):
+def test_html_page_without_article_text_is_refused(tmp_path):
     path = tmp_path / "page.txt"
-    path.write_text("<!DOCTYPE html><html><body><p>Text</p></body></html>")
-    assert "this is an HTML page" in _error(path)
+    path.write_text("<!DOCTYPE html><html><head><title>Page</title></head><body><img src='photo.jpg'></body></html>")
+    assert _error(path) == f"{path}: no article text found in this HTML page"
 
 
 def test_latin1_is_read_correctly(tmp_path):

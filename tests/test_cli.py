@@ -27,7 +27,9 @@ def test_score_writes_24_rows_and_evaluate_prints_metrics(tmp_path, capsys):
     assert f"wrote 24 rows to {out_csv}" in out
     table = pd.read_csv(out_csv)
     assert len(table) == 24
-    assert list(table.columns) == ["article_id", "paragraph", "target", "label", "score", "confidence", "n_mentions", "evidence"]
+    assert list(table.columns) == ["article_id", "paragraph", "target", "label", "score", "confidence", "n_mentions",
+                                   "evidence", "title", "author", "date", "volume", "issue", "source"]
+    assert table["volume"].unique().tolist() == [3] and table["issue"].unique().tolist() == [138]
     code, out, err = run(["evaluate", "--gold", str(GOLD), "--pred", str(out_csv)], capsys)
     assert code == 0, err
     lines = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
@@ -122,3 +124,41 @@ def test_help_does_not_import_torch():
 def test_evaluate_needs_inputs(argv, capsys):
     code, _, err = run(argv, capsys)
     assert code == 2 and err.startswith("edm-stance: error: evaluate needs")
+
+
+def test_folder_to_parquet_then_cached_rerun(tmp_path, capsys):
+    from .conftest import write_shuffled_articles
+
+    write_shuffled_articles(tmp_path / "articles", 5)
+    (tmp_path / "articles" / "empty.txt").write_text("")
+    out = tmp_path / "results.parquet"
+    code, first, err = run(["score", str(tmp_path / "articles"), "-o", str(out), "--scorer", "lexicon"], capsys)
+    assert code == 0, err
+    assert "5 article(s) scored, 0 read from the cache, 1 file(s) skipped" in first
+    table = pd.read_parquet(out)
+    assert table["article_id"].nunique() == 5 and table["issue"].tolist()[0] == 200
+    code, second, err = run(["score", str(tmp_path / "articles"), "-o", str(out), "--scorer", "lexicon"], capsys)
+    assert code == 0, err
+    assert "0 article(s) scored, 5 read from the cache, 1 file(s) skipped" in second
+    pd.testing.assert_frame_equal(pd.read_parquet(out), table)
+    manifest = pd.read_csv(tmp_path / "results.manifest.csv", keep_default_na=False)
+    assert manifest["status"].tolist() == ["skipped"] + ["cached"] * 5  # in path order
+    assert manifest["reason"].tolist()[0] == "the file is empty"
+
+
+def test_cached_tsc_run_loads_no_model(tmp_path, capsys, monkeypatch, default_targets, seed_article):
+    from edm_stance.cache import ResultCache
+    from edm_stance.model import default_adapter_dir
+    from edm_stance.scoring import get_scorer, tsc
+
+    if not any(default_adapter_dir().glob("*.safetensors")):
+        pytest.skip("the tsc adapter is not in this checkout")
+    cache = ResultCache(scorer_identity=get_scorer("tsc").identity(), targets=default_targets)
+    stored = get_scorer("lexicon").score([seed_article], default_targets)  # rows from any scorer, stored as tsc's
+    cache.put(seed_article, stored)
+    monkeypatch.setattr(tsc, "load_stance_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    out = tmp_path / "out.parquet"
+    code, stdout, err = run(["score", str(SEED), "-o", str(out)], capsys)
+    assert code == 0, err
+    assert "0 article(s) scored, 1 read from the cache" in stdout
+    assert pd.read_parquet(out)["label"].tolist() == stored["label"].tolist()

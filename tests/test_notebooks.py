@@ -18,6 +18,7 @@ EXPECTED_FIGURES = {
     "01_stance_through_the_article": ["01_stance_trajectory", "01_stance_heatmap"],
     "02_framing_shifts": ["02_frame_shift", "02_frame_stance"],
     "03_model_check": ["03_confusion_seed", "03_confusion_newsmtsc"],
+    "04_compare_issues": ["04_stance_over_time", "04_stance_by_country"],
 }
 
 
@@ -26,7 +27,7 @@ def _kernel_env(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
 
 
-def test_the_three_notebooks_are_there():
+def test_the_notebooks_are_there():
     assert [nb.stem for nb in NOTEBOOKS] == list(EXPECTED_FIGURES)
 
 
@@ -41,6 +42,18 @@ def test_committed_notebook_has_no_outputs_and_a_parameters_cell_first(path):
     assert not any(re.search(r"^\s*(def|class) |lambda\b", cell.source, re.MULTILINE) for cell in code_cells)
 
 
+def _issues_folder(folder: Path) -> Path:
+    """The seed, the invented saved page and 12 articles shuffled from the seed's paragraphs (test data, not EDM)."""
+    import shutil
+
+    from tests.conftest import write_shuffled_articles
+
+    write_shuffled_articles(folder, 12)
+    shutil.copy(SEED, folder)
+    shutil.copy(fixture_path("pages/edm-invented-page.html"), folder)
+    return folder
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPECTED_FIGURES))
 def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch):
@@ -48,10 +61,12 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch):
 
     _kernel_env(monkeypatch)
     parameters = {"output_dir": str(tmp_path)}
-    if name != "03_model_check":
-        parameters["article_path"] = str(SEED)
-    else:
+    if name == "03_model_check":
         parameters["n_newsmtsc"] = 60
+    elif name == "04_compare_issues":
+        parameters.update(results_path=str(_issues_folder(tmp_path / "issues")), scorer="lexicon", freq="QS")
+    else:
+        parameters["article_path"] = str(SEED)
     papermill.execute_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
                                parameters=parameters, cwd=str(NOTEBOOK_DIR), progress_bar=False, kernel_name="python3")
     for figure in EXPECTED_FIGURES[name]:

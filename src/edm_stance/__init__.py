@@ -11,11 +11,12 @@ Examples
 """
 
 from .article import Article, Paragraph, Sentence, parse_article, read_article, split_sentences
-from .corpus import collect_paths, read_articles
+from .corpus import collect_paths, read_articles, read_corpus
 from .errors import (
     ArticleReadError,
     DataFileError,
     EdmStanceError,
+    EngineError,
     ModelLoadError,
     ReportError,
     ScorerOptionError,
@@ -25,7 +26,9 @@ from .errors import (
 )
 from .evaluation import evaluate_tables, read_table
 from .frames import Frame, FrameScorer, load_frames
+from .pages import parse_page
 from .report import run_report
+from .runner import score_corpus
 from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer
 from .shifts import frame_shifts, stance_shifts
 from .targets import Mention, Target, Targets, load_targets
@@ -38,6 +41,7 @@ __all__ = [
     "COLUMNS",
     "DataFileError",
     "EdmStanceError",
+    "EngineError",
     "Frame",
     "FrameScorer",
     "LABELS",
@@ -62,11 +66,14 @@ __all__ = [
     "load_frames",
     "load_targets",
     "parse_article",
+    "parse_page",
     "read_article",
     "read_articles",
+    "read_corpus",
     "read_table",
     "register_scorer",
     "run_report",
+    "score_corpus",
     "split_sentences",
     "stance_shifts",
 ]

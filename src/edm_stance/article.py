@@ -21,6 +21,7 @@ __all__ = [
     "Paragraph",
     "Sentence",
     "decode_text",
+    "is_html",
     "parse_article",
     "read_article",
     "split_sentences",
@@ -303,7 +304,9 @@ def parse_article(text: str, article_id: str = "article", *, path: str | None = 
 
 
 def read_article(path: str | Path, article_id: str | None = None, *, encoding: str | None = None) -> Article:
-    """Read an EDM article from a text file; ``article_id`` defaults to the file's stem.
+    """Read an EDM article from a text file or a saved jamestown.org page; ``article_id`` defaults to the file's stem.
+
+    An HTML page (by its content, whatever the suffix) is read by :func:`edm_stance.pages.parse_page`.
 
     Raises :class:`ArticleReadError` naming the file for a missing, empty, binary or
     undecodable file, or one with no body.
@@ -318,6 +321,13 @@ def read_article(path: str | Path, article_id: str | None = None, *, encoding: s
     except OSError as exc:
         raise ArticleReadError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     text, used = decode_text(data, str(path), encoding)
-    if re.match(r"\s*(<!doctype html|<html)", text, re.IGNORECASE):
-        raise ArticleReadError(f"{path}: this is an HTML page, not EDM text; save the article as text")
+    if is_html(text):
+        from .pages import parse_page
+
+        return parse_page(text, article_id or path.stem, path=str(path), encoding=used)
     return parse_article(text, article_id or path.stem, path=str(path), encoding=used)
+
+
+def is_html(text: str) -> bool:
+    """Tell whether ``text`` is an HTML page (a saved web page) rather than EDM text."""
+    return re.match(r"\s*(<!doctype html|<html)", text, re.IGNORECASE) is not None

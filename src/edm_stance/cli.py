@@ -28,6 +28,9 @@ neutral, favorable.
 examples:
   edm-stance score data/raw/edm-v3-i138.txt                 print the table
   edm-stance score data/raw/ -o out.csv                     every .txt in a folder, as CSV
+  edm-stance score archive/ -o results.parquet --workers 2  a whole archive, cached and resumable
+  edm-stance score archive/ -o r.parquet --engine dask --scheduler tcp://HOST:8786
+  edm-stance score --fetch https://jamestown.org/program/... -o r.csv   download, then score
   edm-stance score article.txt --targets my_targets.yaml    add your own targets
   edm-stance evaluate --gold gold.csv --pred out.csv        codebook metrics
   edm-stance targets                                        list targets and their aliases
@@ -55,8 +58,12 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Score every paragraph of the given articles toward every target. Writes one row per "
         "paragraph and target: article_id, paragraph, target, label, score, confidence, n_mentions, evidence.",
     )
-    score.add_argument("paths", nargs="+", metavar="PATH", help="article .txt files, or folders of them")
-    score.add_argument("-o", "--output", metavar="OUT.csv", help="write the table here (CSV); without it, print it")
+    score.add_argument("paths", nargs="+", metavar="PATH",
+                       help="article .txt files or saved jamestown.org .html pages, folders of them (searched "
+                       "recursively), or URLs with --fetch")
+    score.add_argument("-o", "--output", metavar="OUT",
+                       help="write the table here, as CSV (.csv) or Parquet (.parquet), with a manifest of the "
+                       "inputs next to it (OUT's name + .manifest.csv); without it, print the table")
     score.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME",
                        help=f"tsc (trained model, default), nli (zero-shot NLI model, needs --model) or lexicon "
                        f"(VADER baseline); default: {DEFAULT_SCORER}")
@@ -65,6 +72,19 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--target", action="append", metavar="NAME", help="score only this target (repeatable)")
     score.add_argument("--encoding", metavar="ENC", help="read articles with this encoding instead of detecting it")
     score.add_argument("--batch-size", type=_positive_int, default=None, metavar="N", help="mentions per model batch")
+    score.add_argument("--fetch", action="store_true",
+                       help="download the URLs among PATHs (one request per second, with retries) into the "
+                       "cache's pages/ folder, then score them")
+    score.add_argument("--cache-dir", metavar="DIR",
+                       help="results cache folder (default: $EDM_STANCE_CACHE, else ~/.cache/edm-stance)")
+    score.add_argument("--no-cache", action="store_true", help="neither read nor write cached results")
+    score.add_argument("--chunk-size", type=_positive_int, default=32, metavar="N",
+                       help="articles scored together (one model batch stream, one cache write); default: 32")
+    score.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                       help="local worker processes (or Dask workers when --engine dask has no --scheduler)")
+    score.add_argument("--engine", choices=["local", "processes", "dask"], default=None,
+                       help="where to score: this process (default), --workers local processes, or a Dask cluster")
+    score.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -122,9 +142,12 @@ def _summary(table: pd.DataFrame) -> str:
 
 
 def _score(args: argparse.Namespace) -> None:
-    from .corpus import read_articles
+    from .cache import ResultCache, default_cache_dir
+    from .corpus import read_corpus
+    from .fetch import PageFetcher
     from .output import write_table
-    from .scoring import get_scorer
+    from .runner import score_corpus
+    from .scoring import COLUMNS, get_scorer
     from .targets import load_targets
 
     targets = load_targets(args.targets)
@@ -136,18 +159,30 @@ def _score(args: argparse.Namespace) -> None:
     if args.batch_size:
         kwargs["batch_size"] = args.batch_size
     scorer = get_scorer(args.scorer, **kwargs)
-    articles = read_articles(args.paths, encoding=args.encoding)
-    table = scorer.score(articles, targets)
+    cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    fetcher = PageFetcher(directory=cache_dir / "pages") if args.fetch else None
+    corpus = read_corpus(args.paths, encoding=args.encoding, fetcher=fetcher)
+    cache = None if args.no_cache else ResultCache(cache_dir, scorer_identity=scorer.identity(), targets=targets)
+    engine = args.engine or ("dask" if args.scheduler else "processes" if args.workers > 1 else "local")
+    result = score_corpus(corpus.articles, scorer, targets, cache=cache, chunk_size=args.chunk_size,
+                          engine=engine, workers=args.workers, scheduler=args.scheduler)
+    table = result.table
     if args.output:
         write_table(table, args.output)
+        manifest = Path(args.output).with_suffix(".manifest.csv")
+        write_table(corpus.manifest_frame(result.status), manifest)
         print(_summary(table))
+        print(f"{result.n_scored} article(s) scored, {result.n_cached} read from the cache, "
+              f"{len(corpus.skipped)} file(s) skipped (see {manifest})")
         print(f"wrote {len(table)} rows to {args.output}")
     else:
-        shown = table.assign(score=table["score"].round(2), confidence=table["confidence"].round(2),
-                             evidence=table["evidence"].str.slice(0, 60))
+        shown = table[COLUMNS].assign(score=table["score"].round(2), confidence=table["confidence"].round(2),
+                                      evidence=table["evidence"].str.slice(0, 60))
         print(shown.to_string(index=False))
         print()
         print(_summary(table))
+        for entry in corpus.skipped:
+            print(f"skipped {entry.path}: {entry.reason}")
 
 
 def _evaluate(args: argparse.Namespace) -> None:

@@ -11,7 +11,8 @@ exactly these, print one line and exit with code 2::
     ├── ScorerOptionError(TypeError)   an option that the chosen scorer does not take
     ├── ModelLoadError(RuntimeError)   a model, adapter or model package that is missing
     ├── DataFileError(ValueError)      a gold, prediction, NewsMTSC or frames file that is malformed
-    └── ReportError(RuntimeError)      a report notebook that is missing or fails
+    ├── ReportError(RuntimeError)      a report notebook that is missing or fails
+    └── EngineError(RuntimeError)      an unknown engine, a missing Dask, an unreachable scheduler
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "ArticleReadError",
     "DataFileError",
     "EdmStanceError",
+    "EngineError",
     "ModelLoadError",
     "ReportError",
     "ScorerOptionError",
@@ -67,3 +69,7 @@ class DataFileError(EdmStanceError, ValueError):
 
 class ReportError(EdmStanceError, RuntimeError):
     """A report could not be produced: a notebook is missing or one of its cells failed."""
+
+
+class EngineError(EdmStanceError, RuntimeError):
+    """A run engine is unknown, not installed or cannot be reached."""

@@ -45,14 +45,15 @@ def newsmtsc_metrics(probs: np.ndarray, labels: Sequence[int], threshold: float 
 
 
 def read_table(path: str | Path, *, kind: str) -> pd.DataFrame:
-    """Read a gold or prediction CSV and check it has the key and label columns."""
+    """Read a gold or prediction table (CSV, or Parquet by its suffix) and check it has the key and label columns."""
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: no such {kind} file")
+    parquet = path.suffix.lower() == ".parquet"
     try:
-        table = pd.read_csv(path, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataFileError(f"{path}: not a readable CSV {kind} file ({exc})") from exc
+        table = pd.read_parquet(path) if parquet else pd.read_csv(path, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
+        raise DataFileError(f"{path}: not a readable {'Parquet' if parquet else 'CSV'} {kind} file ({exc})") from exc
     missing = [c for c in [*_KEYS, "label"] if c not in table.columns]
     if missing:
         raise DataFileError(f"{path}: the {kind} file lacks the column(s) {', '.join(missing)}")

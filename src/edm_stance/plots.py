@@ -40,6 +40,7 @@ __all__ = [
     "save_figure",
     "stance_heatmap",
     "stance_trajectory",
+    "stance_trend",
     "stance_color",
 ]
 
@@ -661,3 +662,73 @@ def highlighted_text(article: Article, stance_table: pd.DataFrame, targets: Targ
         )
     parts.append("</table></div>")
     return HighlightedText("\n".join(parts))
+
+
+def stance_trend(summary: pd.DataFrame, *, by: str = "period", target_labels: Mapping[str, str] | None = None,
+                 title: str | None = None):
+    """Plot mean article stance per group (a period or a country) and target, with its interval.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`edm_stance.trends.stance_over_time` or :func:`~edm_stance.trends.stance_by_country`:
+        ``by``, target, n_articles, mean_score, low, high.
+    by : str
+        The group column; groups in the table's order, joined by lines when ``by`` is "period".
+    target_labels : mapping, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.lines import Line2D
+
+    import matplotlib.dates as mdates
+
+    groups = list(dict.fromkeys(summary[by]))
+    dated = by == "period" and all(isinstance(group, pd.Timestamp) for group in groups)
+    if dated:  # a time axis: periods at their dates, gaps where there are no articles
+        position = {group: float(mdates.date2num(group)) for group in groups}
+    else:
+        position = {group: float(i) for i, group in enumerate(groups)}
+    spread = (max(position.values()) - min(position.values())) / max(len(groups), 8) if dated and len(groups) > 1 else 1.0
+    targets = list(dict.fromkeys(summary["target"]))
+    labels = _target_labels(targets, target_labels)
+    dodge = {t: (i - (len(targets) - 1) / 2) * 0.12 * spread for i, t in enumerate(targets)}
+    with paper_style():
+        fig, ax = _subplots(figsize=(float(np.clip(2.6 + 0.45 * len(groups), 4.2, PAPER_WIDTH)), 3.3))
+        ax.axhline(0, color="#888888", linewidth=0.7, zorder=0)
+        handles = []
+        for i, target in enumerate(targets):
+            style = _style_of(i)
+            part = summary[summary["target"] == target]
+            x = part[by].map(position).to_numpy(dtype=float) + dodge[target]
+            y = part["mean_score"].to_numpy(dtype=float)
+            low = np.where(np.isnan(part["low"]), y, part["low"])
+            high = np.where(np.isnan(part["high"]), y, part["high"])
+            ax.errorbar(x, y, yerr=[y - low, high - y], color=style["color"], marker=style["marker"],
+                        linestyle=style["linestyle"] if by == "period" else "none", capsize=2, markersize=4,
+                        markeredgecolor="white", markeredgewidth=0.5, linewidth=1.0, elinewidth=0.8, zorder=3)
+            handles.append(Line2D([], [], color=style["color"], marker=style["marker"], linestyle=style["linestyle"],
+                                  label=f"{labels[target]} ({int(part['n_articles'].sum())} articles)"))
+        if dated:
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+            ax.set_xlim(min(position.values()) - spread, max(position.values()) + spread)
+        else:
+            ax.set_xticks(range(len(groups)))
+            ax.set_xticklabels([str(g) for g in groups], rotation=45 if len(groups) > 6 else 0,
+                               ha="right" if len(groups) > 6 else "center")
+            ax.set_xlim(-0.5, len(groups) - 0.5)
+        ax.set_ylim(-1.12, 1.12)
+        ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+        ax.set_yticklabels(["−1\ncritical", "−0.5", "0\nneutral", "+0.5", "+1\nfavorable"])
+        ax.set_ylabel("Mean article stance")
+        ax.set_xlabel("Period" if by == "period" else by.capitalize())
+        handles.append(Line2D([], [], color="#555555", marker="|", linestyle="none", markersize=8,
+                              label="95% bootstrap interval over articles"))
+        if title:
+            ax.set_title(title)
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4))
+    return fig

@@ -1,0 +1,59 @@
+"""Collecting articles from folders (recursive), with a manifest of what was skipped and why."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from edm_stance.corpus import collect_paths, read_corpus
+from edm_stance.errors import ArticleReadError
+
+from .conftest import SEED, fixture_path
+
+
+@pytest.fixture
+def archive(tmp_path):
+    root = tmp_path / "archive"
+    (root / "2006" / "07").mkdir(parents=True)
+    (root / "2019").mkdir()
+    (root / ".ipynb_checkpoints").mkdir()
+    shutil.copy(SEED, root / "2006" / "07" / "edm-v3-i138.txt")
+    shutil.copy(fixture_path("pages/edm-invented-page.html"), root / "2019" / "edm-invented-page.html")
+    shutil.copy(SEED, root / ".ipynb_checkpoints" / "edm-v3-i138.txt")
+    (root / "2019" / "empty.txt").write_text("")
+    (root / "2019" / "edm-v3-i138.txt").write_text("Title: Invented duplicate\n\nA body paragraph about Russia.")
+    (root / "README.md").write_text("notes")
+    return root
+
+
+def test_folders_are_read_recursively_with_a_manifest(archive):
+    corpus = read_corpus([archive])
+    assert [a.article_id for a in corpus.articles] == ["edm-v3-i138", "edm-invented-page"]
+    manifest = corpus.manifest_frame()
+    rows = {(row.path.removeprefix(f"{archive}/"), row.status, row.reason) for row in manifest.itertuples()}
+    assert rows == {
+        ("2006/07/edm-v3-i138.txt", "read", ""),
+        ("2019/edm-invented-page.html", "read", ""),
+        ("2019/empty.txt", "skipped", "the file is empty"),
+        ("2019/edm-v3-i138.txt", "skipped", f"article id 'edm-v3-i138' is also used by {archive}/2006/07/edm-v3-i138.txt; rename one file"),
+        (".ipynb_checkpoints/edm-v3-i138.txt", "skipped", "hidden file or folder"),
+        ("README.md", "skipped", "not an article file (.txt, .html, .htm)"),
+    }
+    status = corpus.manifest_frame({"edm-v3-i138": "cached", "edm-invented-page": "scored"})
+    assert sorted(status["status"]) == ["cached", "scored", "skipped", "skipped", "skipped", "skipped"]
+    assert collect_paths([archive]) == [archive / "2006/07/edm-v3-i138.txt", archive / "2019/edm-invented-page.html",
+                                        archive / "2019/edm-v3-i138.txt", archive / "2019/empty.txt"]
+
+
+def test_named_bad_file_still_fails(archive):
+    with pytest.raises(ArticleReadError, match=re.escape(f"{archive / '2019/empty.txt'}: the file is empty")):
+        read_corpus([archive / "2006", archive / "2019/empty.txt"])
+    with pytest.raises(ArticleReadError, match="is also used by"):
+        read_corpus([archive / "2006/07/edm-v3-i138.txt", archive / "2019/edm-v3-i138.txt"])
+
+
+def test_url_needs_fetch():
+    with pytest.raises(ArticleReadError, match=re.escape("https://jamestown.org/x/: is a URL; pass --fetch to download it")):
+        read_corpus(["https://jamestown.org/x/"])
