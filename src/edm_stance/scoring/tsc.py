@@ -119,13 +119,13 @@ class TSCScorer(MentionScorer):
         return [self._aggregate(unit, by_unit[u]) for u, unit in enumerate(units)]
 
     def _aggregate(self, unit: ScoringUnit, sentence_probs: dict[int, list[np.ndarray]]) -> StanceScore:
-        sentences = unit.sentences_with_mentions()
+        sentences = [sentence for sentence, _ in unit.sentences_with_mentions()]
         probs = np.array([np.mean(sentence_probs[s], axis=0) for s in range(len(sentences))])
         margins = probs[:, 2] - probs[:, 0]
         weights = np.clip(1.0 - probs[:, 1], 0.05, None) if self.weighting == "decisive" else np.ones(len(probs))
         contrast = [n for n, s in enumerate(unit.paragraph.sentences) if _CONTRAST.match(s.text)]
         if contrast:
-            weights = weights * np.array([self.contrast_weight if s.index >= contrast[0] else 1.0 for s, _ in sentences])
+            weights = weights * np.array([self.contrast_weight if s.index >= contrast[0] else 1.0 for s in sentences])
         mean = np.average(probs, axis=0, weights=weights)
         score = float(np.average(margins, weights=weights))
         if self.threshold is None:
@@ -134,5 +134,5 @@ class TSCScorer(MentionScorer):
             label = label_from_score(score, self.threshold)
         confidence = float(mean[_LABELS.index(label)])
         pull = weights * (margins if label == "favorable" else -margins if label == "critical" else probs[:, 1])
-        evidence = sentences[int(pull.argmax())][0].text
+        evidence = sentences[int(pull.argmax())].text
         return StanceScore(score, label, confidence, evidence)
