@@ -101,16 +101,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
-        help="train the LoRA stance adapter on NewsMTSC (30-60 minutes on 2 CPU cores)",
+        help="train the LoRA stance adapter on NewsMTSC (about 20-25 minutes on 2 CPU cores)",
         description="Train the tsc model: LoRA on all-MiniLM-L6-v2 with a 3-way head, on NewsMTSC train.jsonl "
         "minus a held-out train-dev slice that picks the best epoch and the neutral band.",
     )
     train.add_argument("--data", default=str(DEFAULT_NEWSMTSC_DIR), metavar="DIR", help="folder with train.jsonl")
     train.add_argument("--output", required=True, metavar="DIR", help="where to write the adapter")
-    train.add_argument("--epochs", type=_positive_int, default=4)
+    train.add_argument("--epochs", type=_positive_int, default=5)
     train.add_argument("--batch-size", type=_positive_int, default=32)
     train.add_argument("--learning-rate", type=float, default=5e-4)
-    train.add_argument("--lora-r", type=_positive_int, default=16)
+    train.add_argument("--lora-r", type=_positive_int, default=32, help="LoRA rank (alpha is twice it)")
     train.add_argument("--entity-swap", type=float, default=0.3, help="share of mentions swapped for state/organisation names")
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--limit", type=_positive_int, help="train on the first N examples only (smoke test)")

@@ -31,11 +31,11 @@ logger = logging.getLogger(__name__)
 class TrainConfig:
     """Settings of one training run; all of them are written into the model's config."""
 
-    epochs: int = 4
+    epochs: int = 5
     batch_size: int = 32
     learning_rate: float = 5e-4
-    lora_r: int = 16
-    lora_alpha: int = 32
+    lora_r: int = 32
+    lora_alpha: int = 64
     lora_dropout: float = 0.1
     max_length: int = 128
     warmup_ratio: float = 0.06
