@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import DataFileError
-from .model import MODEL_LABELS, MentionInput
+from .model import MentionInput
 
 __all__ = ["DEFAULT_NEWSMTSC_DIR", "Example", "entity_swap", "read_newsmtsc", "split_train_dev"]
 
@@ -43,10 +43,6 @@ class Example:
     mention: MentionInput
     label: int
     group: str
-
-    @property
-    def label_name(self) -> str:
-        return MODEL_LABELS[self.label]
 
 
 def read_newsmtsc(path: str | Path) -> list[Example]:

@@ -23,6 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..article import Sentence
 from ..model import MentionInput, StanceModel, adapter_revision, default_adapter_dir
 from .base import MentionScorer, ScoringUnit, StanceScore, label_from_score
 from .registry import register_scorer
@@ -105,9 +106,11 @@ class TSCScorer(MentionScorer):
         return self.model.predict_proba(items, batch_size=self.batch_size)
 
     def score_units(self, units: Sequence[ScoringUnit]) -> list[StanceScore]:
-        items, owners = [], []
+        items, owners, unit_sentences = [], [], []
         for u, unit in enumerate(units):
-            for s, (sentence, mentions) in enumerate(unit.sentences_with_mentions()):
+            pairs = unit.sentences_with_mentions()
+            unit_sentences.append([sentence for sentence, _ in pairs])
+            for s, (sentence, mentions) in enumerate(pairs):
                 around = sentence if self.context == "sentence" else unit.paragraph
                 for mention in mentions:
                     items.append(MentionInput(around.text, mention.start - around.start, mention.end - around.start))
@@ -116,10 +119,11 @@ class TSCScorer(MentionScorer):
         by_unit: dict[int, dict[int, list[np.ndarray]]] = {}
         for (u, s), p in zip(owners, probs):
             by_unit.setdefault(u, {}).setdefault(s, []).append(p)
-        return [self._aggregate(unit, by_unit[u]) for u, unit in enumerate(units)]
+        return [self._aggregate(unit, unit_sentences[u], by_unit[u]) for u, unit in enumerate(units)]
 
-    def _aggregate(self, unit: ScoringUnit, sentence_probs: dict[int, list[np.ndarray]]) -> StanceScore:
-        sentences = [sentence for sentence, _ in unit.sentences_with_mentions()]
+    def _aggregate(
+        self, unit: ScoringUnit, sentences: list[Sentence], sentence_probs: dict[int, list[np.ndarray]]
+    ) -> StanceScore:
         probs = np.array([np.mean(sentence_probs[s], axis=0) for s in range(len(sentences))])
         margins = probs[:, 2] - probs[:, 0]
         weights = np.clip(1.0 - probs[:, 1], 0.05, None) if self.weighting == "decisive" else np.ones(len(probs))
