@@ -18,7 +18,7 @@ from edm_stance.newsmtsc import DEFAULT_NEWSMTSC_DIR, read_newsmtsc
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
-GOLD = ROOT.parent / "shared" / "gold" / "edm-v3-i138.csv"
+GOLD = ROOT / "data" / "gold" / "edm-v3-i138.csv"
 
 VARIANTS = {
     "mean of P(pos)-P(neg), ±0.15 band (straightforward)": {"weighting": "uniform", "contrast_weight": 1.0, "threshold": 0.15},

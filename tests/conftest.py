@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
 SHARED = ROOT.parent / "shared"
-GOLD = SHARED / "gold" / "edm-v3-i138.csv"
+GOLD = ROOT / "data" / "gold" / "edm-v3-i138.csv"
 NEWSMTSC = SHARED / "datasets" / "newsmtsc"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
