@@ -57,7 +57,7 @@ def test_table_has_rows_and_metadata_in_input_order(articles, default_targets):
     first = table[table["article_id"] == "shuffled-001"].iloc[0]
     assert (first["volume"], first["issue"], first["date"], first["title"]) == (3, 201, "2006-02-02", "Shuffled test article 1")
     single = get_scorer("lexicon").score(articles[:1], default_targets)
-    pd.testing.assert_frame_equal(table[table["article_id"] == "shuffled-000"].iloc[:, :8].reset_index(drop=True),
+    pd.testing.assert_frame_equal(table[table["article_id"] == "shuffled-000"].iloc[:, :10].reset_index(drop=True),
                                   single, check_dtype=False)
 
 

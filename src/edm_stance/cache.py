@@ -36,7 +36,7 @@ from .targets import Targets
 __all__ = ["CACHE_ENV", "ResultCache", "default_cache_dir", "text_digest"]
 
 CACHE_ENV = "EDM_STANCE_CACHE"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: score_low/score_high columns
 _ROW_COLUMNS = [column for column in COLUMNS if column != "article_id"]
 _DIGEST = "text_sha256"
 

@@ -153,7 +153,7 @@ def _tidy(table: pd.DataFrame) -> pd.DataFrame:
     """Give the table the same column order and types whether rows came from the cache or a scorer."""
     table = table.reindex(columns=TABLE_COLUMNS).reset_index(drop=True)
     types = {"paragraph": "int64", "n_mentions": "int64", "score": "float64", "confidence": "float64",
-             "volume": "Int64", "issue": "Int64"}
+             "score_low": "float64", "score_high": "float64", "volume": "Int64", "issue": "Int64"}
     types.update({column: "str" for column in ("article_id", "target", "label", "evidence")})
     return table.astype(types)
 

@@ -28,7 +28,8 @@ __all__ = [
     "label_from_score",
 ]
 
-COLUMNS = ["article_id", "paragraph", "target", "label", "score", "confidence", "n_mentions", "evidence"]
+COLUMNS = ["article_id", "paragraph", "target", "label", "score", "confidence", "score_low", "score_high", "n_mentions",
+           "evidence"]
 LABELS = ("absent", "critical", "neutral", "favorable")
 
 
@@ -66,12 +67,18 @@ class ScoringUnit:
 
 @dataclass(frozen=True)
 class StanceScore:
-    """A scorer's verdict on one unit: score in [-1, 1], label, confidence in [0, 1], evidence."""
+    """A scorer's verdict on one unit: score in [-1, 1], label, confidence in [0, 1], evidence.
+
+    ``low``/``high`` bound the score where the scorer knows its spread (an ensemble's
+    members); scorers without one leave them None and the table shows the score itself.
+    """
 
     score: float
     label: str
     confidence: float
     evidence: str
+    low: float | None = None
+    high: float | None = None
 
 
 def label_from_score(score: float, threshold: float) -> str:
@@ -120,18 +127,24 @@ class MentionScorer(abc.ABC):
                 for target in targets.values():
                     mentions = tuple(target.find(paragraph.text, paragraph.start))
                     row = {"article_id": article.article_id, "paragraph": paragraph.number, "target": target.name,
-                           "label": "absent", "score": np.nan, "confidence": np.nan,
-                           "n_mentions": len(mentions), "evidence": ""}
+                           "label": "absent", "score": np.nan, "confidence": np.nan, "score_low": np.nan,
+                           "score_high": np.nan, "n_mentions": len(mentions), "evidence": ""}
                     if mentions:
                         units.append((len(rows), ScoringUnit(article, paragraph, target, mentions)))
                     rows.append(row)
         scores = self.score_units([unit for _, unit in units]) if units else []
         for (row_index, _), stance in zip(units, scores, strict=True):
+            score = float(np.clip(stance.score, -1.0, 1.0))
+            low = score if stance.low is None else float(np.clip(min(stance.low, score), -1.0, 1.0))
+            high = score if stance.high is None else float(np.clip(max(stance.high, score), -1.0, 1.0))
             rows[row_index].update(
                 label=stance.label,
-                score=float(np.clip(stance.score, -1.0, 1.0)),
+                score=score,
                 confidence=float(np.clip(stance.confidence, 0.0, 1.0)),
+                score_low=low,
+                score_high=high,
                 evidence=stance.evidence,
             )
         table = pd.DataFrame(rows, columns=COLUMNS)
-        return table.astype({"paragraph": "int64", "n_mentions": "int64", "score": "float64", "confidence": "float64"})
+        return table.astype({"paragraph": "int64", "n_mentions": "int64", "score": "float64", "confidence": "float64",
+                             "score_low": "float64", "score_high": "float64"})
