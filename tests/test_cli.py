@@ -27,8 +27,8 @@ def test_score_writes_24_rows_and_evaluate_prints_metrics(tmp_path, capsys):
     assert f"wrote 24 rows to {out_csv}" in out
     table = pd.read_csv(out_csv)
     assert len(table) == 24
-    assert list(table.columns) == ["article_id", "paragraph", "target", "label", "score", "confidence", "n_mentions",
-                                   "evidence", "title", "author", "date", "volume", "issue", "source"]
+    assert list(table.columns) == ["article_id", "paragraph", "target", "label", "score", "confidence", "score_low",
+                                   "score_high", "n_mentions", "evidence", "title", "author", "date", "volume", "issue", "source"]
     assert table["volume"].unique().tolist() == [3] and table["issue"].unique().tolist() == [138]
     code, out, err = run(["evaluate", "--gold", str(GOLD), "--pred", str(out_csv)], capsys)
     assert code == 0, err

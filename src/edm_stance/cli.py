@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -45,8 +46,6 @@ def _positive_int(value: str) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from .newsmtsc import DEFAULT_NEWSMTSC_DIR
-
     parser = argparse.ArgumentParser(
         prog="edm-stance", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -101,19 +100,33 @@ def _build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
-        help="train the LoRA stance adapter on NewsMTSC (about 20-25 minutes on 2 CPU cores)",
-        description="Train the tsc model: LoRA on all-MiniLM-L6-v2 with a 3-way head, on NewsMTSC train.jsonl "
-        "minus a held-out train-dev slice that picks the best epoch and the neutral band.",
+        help="train the paragraph stance model (cross-validated, calibrated ensemble)",
+        description="Train the default paragraph model: NewsMTSC sentences first, then the synthetic EDM-style "
+        "corpus; grouped cross-validation (folds by article) fits the calibration and reports the codebook "
+        "metrics; then the ensemble's members are trained on all of it. On 2 CPU cores the full default run "
+        "takes hours (see MODEL.md); --cv 0 --members 1 is the quickest real model. --recipe tsc trains "
+        "the older sentence-level tsc adapter instead.",
     )
-    train.add_argument("--data", default=str(DEFAULT_NEWSMTSC_DIR), metavar="DIR", help="folder with train.jsonl")
-    train.add_argument("--output", required=True, metavar="DIR", help="where to write the adapter")
-    train.add_argument("--epochs", type=_positive_int, default=5)
-    train.add_argument("--batch-size", type=_positive_int, default=32)
-    train.add_argument("--learning-rate", type=float, default=5e-4)
-    train.add_argument("--lora-r", type=_positive_int, default=32, help="LoRA rank (alpha is twice it)")
-    train.add_argument("--entity-swap", type=float, default=0.3, help="share of mentions swapped for state/organisation names")
+    train.add_argument("--output", required=True, metavar="DIR", help="where to write the model folder")
+    train.add_argument("--recipe", choices=["paragraph", "tsc"], default="paragraph")
+    train.add_argument("--base-model", metavar="NAME_OR_PATH",
+                       help="any Hugging Face encoder (hub id or folder); default: the packaged all-MiniLM-L6-v2")
+    train.add_argument("--corpus", action="append", metavar="FILE",
+                       help="corpus JSONL file (repeatable); default: data/training/synthetic-edm/paragraphs.jsonl")
+    train.add_argument("--newsmtsc", metavar="DIR", default=os.environ.get("EDM_STANCE_NEWSMTSC"),
+                       help="NewsMTSC folder with train.jsonl (default: $EDM_STANCE_NEWSMTSC)")
+    train.add_argument("--no-newsmtsc", action="store_true", help="train on the corpus alone (no stage 1)")
+    train.add_argument("--members", type=_positive_int, default=None, help="ensemble size (default: as shipped)")
+    train.add_argument("--cv", type=int, default=5, metavar="K", help="cross-validation folds, 0 to skip; default 5")
+    train.add_argument("--epochs", type=_positive_int, help="corpus epochs (tsc: NewsMTSC epochs)")
+    train.add_argument("--learning-rate", type=float, help="corpus-stage learning rate (tsc: its learning rate)")
+    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--lora-r", type=_positive_int, help="LoRA rank (alpha is twice it)")
+    train.add_argument("--max-length", type=_positive_int, help="tokens per paragraph and target (paragraph recipe)")
+    train.add_argument("--no-bf16", action="store_true", help="train in float32 (bf16 autocast is the default)")
+    train.add_argument("--entity-swap", type=float, default=0.3, help="tsc recipe: share of mentions swapped")
     train.add_argument("--seed", type=int, default=13)
-    train.add_argument("--limit", type=_positive_int, help="train on the first N examples only (smoke test)")
+    train.add_argument("--limit", type=_positive_int, help="use only the first N examples (smoke test)")
 
     report = commands.add_parser(
         "report",
@@ -176,7 +189,7 @@ def _score(args: argparse.Namespace) -> None:
               f"{len(corpus.skipped)} file(s) skipped (see {manifest})")
         print(f"wrote {len(table)} rows to {args.output}")
     else:
-        shown = table[COLUMNS].assign(score=table["score"].round(2), confidence=table["confidence"].round(2),
+        shown = table[[c for c in COLUMNS if c not in {"score_low", "score_high"}]].assign(score=table["score"].round(2), confidence=table["confidence"].round(2),
                                       evidence=table["evidence"].str.slice(0, 60))
         print(shown.to_string(index=False))
         print()
@@ -214,20 +227,57 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.recipe == "tsc":
+        _train_tsc(args)
+        return
+    from dataclasses import replace
+
+    from .stance_data import default_corpus_path
+    from .stance_pipeline import SHIPPED_MEMBERS, train_stance_model
+    from .stance_training import TrainSettings
+
+    settings = TrainSettings(base_model=args.base_model, seed=args.seed, bf16=not args.no_bf16)
+    stage2 = {k: v for k, v in {"epochs": args.epochs, "learning_rate": args.learning_rate}.items() if v is not None}
+    settings = replace(settings, stage2=replace(settings.stage2, **stage2))
+    if args.lora_r:
+        settings = replace(settings, lora_r=args.lora_r, lora_alpha=2 * args.lora_r)
+    if args.batch_size:
+        settings = replace(settings, batch_size=args.batch_size)
+    if args.max_length:
+        settings = replace(settings, max_length=args.max_length)
+    newsmtsc = None if args.no_newsmtsc else args.newsmtsc
+    if not args.no_newsmtsc and not newsmtsc:
+        raise EdmStanceError("training reads NewsMTSC (https://github.com/fhamborg/NewsMTSC, MIT): pass --newsmtsc DIR "
+                             "or set EDM_STANCE_NEWSMTSC, or train on the corpus alone with --no-newsmtsc")
+    corpus = args.corpus or [str(default_corpus_path())]
+    report = train_stance_model(args.output, settings=settings, corpus_paths=corpus, newsmtsc_dir=newsmtsc,
+                                members=args.members or SHIPPED_MEMBERS, cv_folds=args.cv, limit=args.limit)
+    cv = report.get("cv")
+    if cv:
+        print(f"cross-validation ({cv['folds']} folds): stance macro-F1 {cv['metrics']['all']['stance_macro_f1']:.3f}, "
+              f"temperature {cv['temperature']:.2f}, ECE {cv['ece_before']:.3f} -> {cv['ece_after']:.3f}")
+    print(f"trained {report['training']['members']} member(s) in {report['training_seconds'] / 60:.1f} min; "
+          f"saved to {args.output}")
+
+
+def _train_tsc(args: argparse.Namespace) -> None:
     from .training import TrainConfig, train
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    defaults = TrainConfig()
     config = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        lora_r=args.lora_r,
-        lora_alpha=2 * args.lora_r,
+        epochs=args.epochs or defaults.epochs,
+        batch_size=args.batch_size or defaults.batch_size,
+        learning_rate=args.learning_rate or defaults.learning_rate,
+        lora_r=args.lora_r or defaults.lora_r,
+        lora_alpha=2 * (args.lora_r or defaults.lora_r),
         entity_swap=args.entity_swap,
         seed=args.seed,
         limit=args.limit,
     )
-    report = train(args.data, args.output, config)
+    if not args.newsmtsc:
+        raise EdmStanceError("the tsc recipe trains on NewsMTSC: pass --newsmtsc DIR or set EDM_STANCE_NEWSMTSC")
+    report = train(args.newsmtsc, args.output, config)
     print(f"best epoch {report['best_epoch']}, train-dev F1m {report['history'][report['best_epoch'] - 1]['f1m']:.3f}; "
           f"saved to {args.output}")
 

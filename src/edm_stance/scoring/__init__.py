@@ -3,6 +3,7 @@
 from .base import COLUMNS, LABELS, MentionScorer, Scorer, ScoringUnit, StanceScore, label_from_score
 from .lexicon import LexiconScorer
 from .nli import NLIScorer
+from .paragraph import ParagraphScorer
 from .registry import available_scorers, get_scorer, register_scorer
 from .tsc import TSCScorer
 
@@ -12,6 +13,7 @@ __all__ = [
     "LexiconScorer",
     "MentionScorer",
     "NLIScorer",
+    "ParagraphScorer",
     "Scorer",
     "ScoringUnit",
     "StanceScore",
