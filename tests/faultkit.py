@@ -6,14 +6,10 @@ file and the problem, no traceback, no partial file, and no result lost.
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
-
-import pytest
 
 from edm_stance.cli import main
 
@@ -78,36 +74,3 @@ def write_article(path: Path, body: str, title: str = "Invented test article") -
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"Title: {title}\n\n{body}\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def read_only(monkeypatch):
-    """Make a folder read-only: by its mode and, since root ignores modes, by refusing to create files in it."""
-    folders: list[Path] = []
-    mkstemp, mkdir = tempfile.mkstemp, os.mkdir
-
-    def inside(path) -> bool:
-        return any(Path(path).resolve().is_relative_to(folder) for folder in folders)
-
-    def refusing_mkstemp(*args, dir=None, **kwargs):
-        if dir is not None and inside(dir):
-            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
-        return mkstemp(*args, dir=dir, **kwargs)
-
-    def refusing_mkdir(path, *args, **kwargs):
-        if inside(path):
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return mkdir(path, *args, **kwargs)
-
-    monkeypatch.setattr(tempfile, "mkstemp", refusing_mkstemp)
-    monkeypatch.setattr(os, "mkdir", refusing_mkdir)
-
-    def make(folder: Path) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o555)
-        folders.append(folder.resolve())
-        return folder
-
-    yield make
-    for folder in folders:
-        folder.chmod(0o755)

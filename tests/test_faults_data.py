@@ -15,12 +15,11 @@ import pytest
 
 from edm_stance.article import parse_article
 from edm_stance.model import default_adapter_dir
-from edm_stance.scoring import get_scorer
 from edm_stance.scoring.tsc import TSCScorer
 from edm_stance.targets import load_targets
 
 from .conftest import GOLD, ROOT, SEED
-from .faultkit import assert_one_line_error, files_in, read_only, run_cli, write_article  # noqa: F401 - a fixture
+from .faultkit import assert_one_line_error, files_in, run_cli, write_article
 
 BETWEEN = "Title: Invented\n\nTalks in Almaty ended. Kazakhstan said nothing. Later, Russia spoke. Kazakhstan agreed.\n"
 

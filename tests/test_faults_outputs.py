@@ -19,7 +19,7 @@ from edm_stance.cache import ResultCache
 from edm_stance.scoring import get_scorer
 
 from .conftest import SEED, write_shuffled_articles
-from .faultkit import assert_one_line_error, files_in, leftovers, read_only, run_cli  # noqa: F401 - a fixture
+from .faultkit import assert_one_line_error, files_in, leftovers, run_cli
 
 
 def score(argv, capsys):
