@@ -184,7 +184,7 @@ def _assign_ids(inputs: list[_Input]) -> None:
         for item, article_id in zip(group, ids):
             seen[article_id] = seen.get(article_id, 0) + 1  # only when two inputs have the very same path
             item.article_id = article_id if seen[article_id] == 1 else f"{article_id}-{seen[article_id]}"
-            item.note = (f"article id from the folders above: the name {stem!r} is shared by {len(group)} inputs")
+            item.note = f"article id from the folders above: the name {stem!r} is shared by {len(group)} inputs"
         taken.update(item.article_id for item in group)
 
 
