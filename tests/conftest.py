@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -103,6 +106,39 @@ def nli_scorer(tiny_nli_model_dir):
     from edm_stance.scoring import get_scorer
 
     return get_scorer("nli", model_name_or_path=str(tiny_nli_model_dir))
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """Make a folder read-only: by its mode and, since root ignores modes, by refusing to create files in it."""
+    folders: list[Path] = []
+    mkstemp, mkdir = tempfile.mkstemp, os.mkdir
+
+    def inside(path) -> bool:
+        return any(Path(path).resolve().is_relative_to(folder) for folder in folders)
+
+    def refusing_mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and inside(dir):
+            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+        return mkstemp(*args, dir=dir, **kwargs)
+
+    def refusing_mkdir(path, *args, **kwargs):
+        if inside(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refusing_mkstemp)
+    monkeypatch.setattr(os, "mkdir", refusing_mkdir)
+
+    def make(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o555)
+        folders.append(folder.resolve())
+        return folder
+
+    yield make
+    for folder in folders:
+        folder.chmod(0o755)
 
 
 def build_tiny_encoder(folder: Path) -> Path:

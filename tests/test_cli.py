@@ -141,7 +141,7 @@ def test_folder_to_parquet_then_cached_rerun(tmp_path, capsys):
     assert code == 0, err
     assert "0 article(s) scored, 5 read from the cache, 1 file(s) skipped" in second
     pd.testing.assert_frame_equal(pd.read_parquet(out), table)
-    manifest = pd.read_csv(tmp_path / "results.manifest.csv", keep_default_na=False)
+    manifest = pd.read_csv(tmp_path / "results.parquet.manifest.csv", keep_default_na=False)
     assert manifest["status"].tolist() == ["skipped"] + ["cached"] * 5  # in path order
     assert manifest["reason"].tolist()[0] == "the file is empty"
 

@@ -91,7 +91,7 @@ def test_score_fetch_from_the_command_line(server, tmp_path, capsys, isolated_ca
     table = pd.read_csv(out)
     assert table["article_id"].unique().tolist() == ["invented-page"]
     assert len(table) == 4 * 3 and table["volume"].unique().tolist() == [16]
-    manifest = pd.read_csv(tmp_path / "out.manifest.csv", keep_default_na=False)
+    manifest = pd.read_csv(tmp_path / "out.csv.manifest.csv", keep_default_na=False)
     assert manifest[["path", "status", "reason"]].values.tolist() == [
         [f"{base}/program/invented-page/", "scored", ""],
         [f"{base}/missing/", "skipped", "the server answered HTTP 404"],

@@ -5,16 +5,23 @@ Volume: 3 Issue: 138``, ``Title:``, ``By:``/``Author:``, ``Date:``, ``Source:``/
 body paragraphs separated by blank lines. A block in which every line is such a field is
 header. An ``Executive Summary:`` block and the bullet blocks right after it form one
 paragraph. The original text is kept exactly: paragraph spans partition the body.
+
+Exports that separate paragraphs by single newlines (no blank line anywhere in the body) are
+recognised: the header lines at the top are read as header, and each line of the body is a
+paragraph, unless the lines are hard-wrapped prose (short, mostly ending mid-sentence).
+
+Files are read and decoded by :mod:`edm_stance.textfile` (a size limit, encodings, binary
+data, tables posing as text); sentence splitting is linear in the paragraph's length.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ArticleReadError
+from .textfile import DATA_SUFFIXES, MAX_ARTICLE_BYTES, data_kind, decode_text, is_html, read_bytes
 
 __all__ = [
     "Article",
@@ -58,7 +65,16 @@ _SENTENCE_STARTERS = {
     "But", "However", "Meanwhile", "Moreover", "And", "Yet", "As", "For", "A", "An", "There",
     "Such", "If", "When", "While", "According", "Still", "Nevertheless", "Indeed", "Some",
 }
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9А-ЯЁ])")
+# A run of sentence-ending punctuation (matched from its first character only, possessively,
+# so that long runs of dots cost linear time), closing quotes or brackets, then a capital.
+_CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’»)\]]*+(?=\s+[\"'“‘«(\[]?[A-Z0-9А-ЯЁ])")
+_WORD_BEFORE = re.compile(r"[\w.]+$")
+_NEXT_WORD = re.compile(r"\s+[\"'“‘«(\[]?(\w+)")
+_PARENS = re.compile(r"[()]")
+_LOOKBEHIND = 40  # characters searched back for the word before a period (abbreviations are short)
+
+_TERMINAL = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
+_WRAP_WIDTH = 100  # lines of hard-wrapped prose are shorter than this
 
 
 @dataclass(frozen=True)
@@ -124,18 +140,15 @@ def split_sentences(text: str, offset: int = 0) -> tuple[Sentence, ...]:
     parenthesized citations such as "(see EDM, June 6)".
     """
     bounds, begin = [], 0
+    parens = _PARENS.finditer(text)
+    paren = next(parens, None)
     depth = 0
-    depth_at = [0] * (len(text) + 1)
-    for i, char in enumerate(text):
-        depth_at[i] = depth
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-    depth_at[len(text)] = depth
     for match in _CANDIDATE.finditer(text):
+        while paren is not None and paren.start() < match.start():  # parenthesis depth, advanced in step
+            depth = depth + 1 if paren.group() == "(" else max(0, depth - 1)
+            paren = next(parens, None)
         end = match.end()
-        if depth_at[match.start()] > 0 or not _is_boundary(text, match.start(), end):
+        if depth > 0 or not _is_boundary(text, match.start(), end):
             continue
         bounds.append((begin, end))
         begin = end
@@ -154,9 +167,9 @@ def split_sentences(text: str, offset: int = 0) -> tuple[Sentence, ...]:
 def _is_boundary(text: str, punct_start: int, end: int) -> bool:
     if text[punct_start] != ".":
         return True
-    word = re.search(r"([\w.]+)$", text[:punct_start])
-    token = word.group(1) if word else ""
-    next_word = re.match(r"\s+[\"'“‘«(\[]?(\w+)", text[end:])
+    word = _WORD_BEFORE.search(text, max(0, punct_start - _LOOKBEHIND), punct_start)
+    token = word.group() if word else ""
+    next_word = _NEXT_WORD.match(text, end)
     following = next_word.group(1) if next_word else ""
     if len(token) == 1 and token.isupper():
         return False  # an initial: "Vladimir V. Putin"
@@ -165,65 +178,6 @@ def _is_boundary(text: str, punct_start: int, end: int) -> bool:
     if token.lower() in _ABBREVIATIONS:
         return False
     return True
-
-
-def decode_text(data: bytes, source: str = "<text>", encoding: str | None = None) -> tuple[str, str]:
-    """Decode article bytes, refusing binary data and guessing between UTF-8, cp1252 and cp1251.
-
-    Returns the text and the encoding used. Raises :class:`ArticleReadError` naming ``source``
-    when the bytes are not text or the encoding cannot be told apart with confidence.
-    """
-    if not data.strip():
-        raise ArticleReadError(f"{source}: the file is empty")
-    if b"\x00" in data[:8192] or _control_ratio(data[:8192]) > 0.05:
-        raise ArticleReadError(f"{source}: this is a binary file, not article text")
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise ArticleReadError(f"{source}: cannot be decoded as {encoding} ({exc})") from exc
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    candidates = {"cp1251": data.decode("cp1251", errors="replace")}
-    try:
-        candidates["cp1252"] = data.decode("cp1252")
-    except UnicodeDecodeError:  # bytes that cp1252 leaves undefined: plain Latin-1
-        candidates["latin-1"] = data.decode("latin-1")
-    (best, name), (runner_up, _) = sorted((_implausibility(text), name) for name, text in candidates.items())
-    if best == 0 and runner_up > 0:
-        return candidates[name], name
-    raise ArticleReadError(
-        f"{source}: the file is not UTF-8 and its 8-bit encoding cannot be told apart "
-        "(Latin-1/cp1252 or Cyrillic cp1251); convert it to UTF-8 or pass --encoding"
-    )
-
-
-def _control_ratio(data: bytes) -> float:
-    controls = sum(1 for b in data if b < 32 and b not in (9, 10, 12, 13))
-    return controls / max(1, len(data))
-
-
-def _implausibility(text: str) -> int:
-    """Count signs that a decoding is wrong: control characters and mixed-script words."""
-    bad = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f"))
-    for word in re.findall(r"\w+", text):
-        scripts = {_script(ch) for ch in word if ch.isalpha()}
-        scripts.discard(None)
-        if len(scripts) > 1:
-            bad += 1
-        elif scripts == {"latin"} and sum(1 for ch in word if ord(ch) > 0x7F) >= 3:
-            bad += 1  # "Ðîññèÿ": Cyrillic bytes read as Latin-1
-    return bad
-
-
-def _script(char: str) -> str | None:
-    if "LATIN" in unicodedata.name(char, "") or char.isascii():
-        return "latin"
-    if "CYRILLIC" in unicodedata.name(char, ""):
-        return "cyrillic"
-    return None
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -237,6 +191,53 @@ def _blocks(text: str) -> list[tuple[int, int]]:
         spans.append((pos, len(text)))
     spans = [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
     return spans
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Return (start, end) of the non-blank lines of ``text[start:end]``, without surrounding whitespace."""
+    spans, pos = [], start
+    while pos < end:
+        newline = text.find("\n", pos, end)
+        stop = end if newline < 0 else newline
+        line = text[pos:stop]
+        if line.strip():
+            spans.append((pos + len(line) - len(line.lstrip()), pos + len(line.rstrip())))
+        pos = stop + 1
+    return spans
+
+
+def _split_leading_header(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split the header lines off a first block that goes on with body text (no blank line after the header)."""
+    if not spans:
+        return spans
+    start, end = spans[0]
+    lines = _lines(text, start, end)
+    n = 0
+    while n < len(lines) and _FIELD_LINE.match(text[lines[n][0] : lines[n][1]]):
+        n += 1
+    if 0 < n < len(lines):
+        return [(start, lines[n - 1][1]), (lines[n][0], end), *spans[1:]]
+    return spans
+
+
+def _one_paragraph_per_line(lines: list[str]) -> bool:
+    """Tell lines that are paragraphs (long, or ending sentences) from hard-wrapped prose."""
+    if any(len(line) > _WRAP_WIDTH for line in lines):
+        return True
+    ends = sum(1 for line in lines[:-1] if _TERMINAL.search(line))
+    return ends >= 0.75 * (len(lines) - 1)
+
+
+def _split_flat_body(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """When the whole body is one block of several lines (an export with single newlines), make each line a block."""
+    body = [n for n, (start, end) in enumerate(spans) if not _is_header_block(text[start:end])]
+    if len(body) != 1:
+        return spans
+    start, end = spans[body[0]]
+    lines = _lines(text, start, end)
+    if len(lines) < 2 or not _one_paragraph_per_line([text[a:b] for a, b in lines]):
+        return spans
+    return spans[: body[0]] + lines + spans[body[0] + 1 :]
 
 
 def _is_header_block(block: str) -> bool:
@@ -266,7 +267,7 @@ def parse_article(text: str, article_id: str = "article", *, path: str | None = 
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     source = path or article_id
-    spans = _blocks(text)
+    spans = _split_flat_body(text, _split_leading_header(text, _blocks(text)))
     header_blocks, body = [], []
     for start, end in spans:
         block = text[start:end]
@@ -303,31 +304,29 @@ def parse_article(text: str, article_id: str = "article", *, path: str | None = 
     )
 
 
-def read_article(path: str | Path, article_id: str | None = None, *, encoding: str | None = None) -> Article:
+def read_article(path: str | Path, article_id: str | None = None, *, encoding: str | None = None,
+                 max_bytes: int = MAX_ARTICLE_BYTES) -> Article:
     """Read an EDM article from a text file or a saved jamestown.org page; ``article_id`` defaults to the file's stem.
 
     An HTML page (by its content, whatever the suffix) is read by :func:`edm_stance.pages.parse_page`.
 
-    Raises :class:`ArticleReadError` naming the file for a missing, empty, binary or
-    undecodable file, or one with no body.
+    Raises :class:`ArticleReadError` naming the file for a missing, empty, binary, too large
+    (over ``max_bytes``) or undecodable file, a table, JSON or document file rather than
+    article text, or one with no body.
     """
     path = Path(path)
-    if not path.exists():
-        raise ArticleReadError(f"{path}: no such file")
-    if path.is_dir():
-        raise ArticleReadError(f"{path}: is a folder, not an article file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArticleReadError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    kind = DATA_SUFFIXES.get(path.suffix.lower())
+    if kind and path.is_file():
+        raise ArticleReadError(f"{path}: is {kind}, not an article; score .txt articles or saved .html pages")
+    data = read_bytes(path, max_bytes=max_bytes)
     text, used = decode_text(data, str(path), encoding)
     if is_html(text):
         from .pages import parse_page
 
         return parse_page(text, article_id or path.stem, path=str(path), encoding=used)
+    kind = data_kind(text)
+    if kind:
+        raise ArticleReadError(f"{path}: looks like {kind}, not article text")
     return parse_article(text, article_id or path.stem, path=str(path), encoding=used)
 
 
-def is_html(text: str) -> bool:
-    """Tell whether ``text`` is an HTML page (a saved web page) rather than EDM text."""
-    return re.match(r"\s*(<!doctype html|<html)", text, re.IGNORECASE) is not None

@@ -5,7 +5,10 @@ article's text and by the settings that decide the result: the scorer's
 ``identity()`` (its name, settings and, for trained models, the adapter's file digest,
 computed without loading the model), the targets' definitions, and this package's version.
 Files are written to a temporary name and renamed, so a run stopped at any moment leaves
-only complete entries, and the next run scores only what is missing.
+only complete entries, and the next run scores only what is missing. The cache never costs a
+result: an entry that is broken or does not match its article is ignored (and scored again),
+and a cache that cannot be written is reported once with an :class:`EdmStanceWarning` and
+then left alone.
 
 The folder is ``$EDM_STANCE_CACHE`` when set, else ``$XDG_CACHE_HOME/edm-stance`` (by
 default ``~/.cache/edm-stance``)::
@@ -22,15 +25,16 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
 from .article import Article
-from .errors import EdmStanceError
-from .scoring.base import COLUMNS
+from .errors import EdmStanceWarning
+from .output import atomic_write, check_writable_folder
+from .scoring.base import COLUMNS, LABELS
 from .targets import Targets
 
 __all__ = ["CACHE_ENV", "ResultCache", "default_cache_dir", "text_digest"]
@@ -54,16 +58,17 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # an unreadable cache folder: nothing cached that we can use
+        return False
+
+
 def _write_atomic(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ResultCache:
@@ -98,6 +103,63 @@ class ResultCache:
         encoded = json.dumps(self.settings, sort_keys=True, default=str)
         self.key = hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:24]
         self.folder = self.directory / "results" / self.key
+        self.writable = True
+        self._target_names = frozenset(targets)
+
+    def _warn(self, message: str) -> None:
+        warnings.warn(message, EdmStanceWarning, stacklevel=3)
+
+    def check_writable(self) -> str | None:
+        """Return why results cannot be cached in this folder, or None when they can.
+
+        Creates the folder if needed and writes a test file; when that fails, later
+        :meth:`put` calls store nothing.
+        """
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problem = f"the cache folder {self.directory} cannot be created ({exc.strerror or exc})"
+        else:
+            problem = check_writable_folder(self.folder)
+        if problem:
+            self.writable = False
+        return problem
+
+    def _matches(self, article: Article, rows: pd.DataFrame) -> bool:
+        """Tell whether cached rows are exactly one per paragraph and target of ``article``."""
+        n_paragraphs = len(article.paragraphs)
+        try:
+            return bool(
+                len(rows) == n_paragraphs * len(self._target_names)
+                and rows["paragraph"].between(1, n_paragraphs).all()
+                and rows["target"].isin(self._target_names).all()
+                and rows["label"].isin(LABELS).all()
+                and not rows.duplicated(["paragraph", "target"]).any()
+            )
+        except (TypeError, ValueError):  # a column of the wrong type
+            return False
+
+    def _read(self, paths: list[Path]) -> tuple[pd.DataFrame, set[Path]]:
+        """Read cache files as one pyarrow dataset; file by file, skipping broken ones, when that fails.
+
+        Returns the rows and the broken files (already reported with a warning).
+        """
+        import pyarrow.dataset as ds
+
+        try:
+            return ds.dataset([str(path) for path in paths], format="parquet").to_table().to_pandas(), set()
+        except (OSError, ValueError):
+            pass
+        parts, broken = [], []
+        for path in paths:
+            try:
+                parts.append(pd.read_parquet(path))
+            except (OSError, ValueError):
+                broken.append(path)
+        if broken:
+            self._warn(f"{broken[0]}: {len(broken)} broken cache file(s) ignored; those articles are scored again")
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_ROW_COLUMNS, _DIGEST])
+        return table, set(broken)
 
     def path(self, article: Article) -> Path:
         """Return the file that holds (or will hold) ``article``'s rows."""
@@ -114,28 +176,43 @@ class ResultCache:
         The files are read together as one pyarrow dataset (in parallel), which is what
         makes a cached rerun over thousands of articles fast.
         """
-        import pyarrow.dataset as ds
-
         wanted = [(article, self.path(article)) for article in articles]
-        wanted = [(article, path) for article, path in wanted if path.exists()]
+        wanted = [(article, path) for article, path in wanted if _is_file(path)]
         if not wanted:
             return {}
-        try:
-            table = ds.dataset([str(path) for _, path in wanted], format="parquet").to_table().to_pandas()
-        except (OSError, ValueError) as exc:
-            raise EdmStanceError(f"{self.folder}: a broken cache file ({exc}); delete the folder and run again") from exc
-        by_digest = dict(tuple(table.groupby(_DIGEST, sort=False)))
-        rows = {}
-        for article, _ in wanted:
-            part = by_digest[text_digest(article.text)].drop(columns=_DIGEST).reset_index(drop=True)
+        table, broken = self._read([path for _, path in wanted])
+        missing = [column for column in [*_ROW_COLUMNS, _DIGEST] if column not in table.columns]
+        by_digest = {} if missing else dict(tuple(table.groupby(_DIGEST, sort=False)))
+        rows, mismatched = {}, []
+        for article, path in wanted:
+            part = by_digest.get(text_digest(article.text))
+            if part is None or not self._matches(article, part):
+                if path not in broken:
+                    mismatched.append(path)
+                continue
+            part = part.drop(columns=_DIGEST).reset_index(drop=True)
             part.insert(0, "article_id", article.article_id)
             rows[article.article_id] = part[COLUMNS]
+        if mismatched:
+            self._warn(f"{mismatched[0]}: {len(mismatched)} cache entr(y/ies) do not match their article and are "
+                       "ignored; those articles are scored again")
         return rows
 
     def put(self, article: Article, rows: pd.DataFrame) -> None:
-        """Store ``article``'s rows (columns :data:`COLUMNS`), atomically."""
-        if not self.folder.joinpath("settings.json").exists():
-            text = json.dumps(self.settings, sort_keys=True, indent=2, default=str)
-            _write_atomic(self.folder / "settings.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-        table = rows[_ROW_COLUMNS].reset_index(drop=True).assign(**{_DIGEST: text_digest(article.text)})
-        _write_atomic(self.path(article), lambda tmp: table.to_parquet(tmp, index=False))
+        """Store ``article``'s rows (columns :data:`COLUMNS`), atomically.
+
+        When the cache cannot be written (read-only, full), warn once and store nothing more:
+        the run goes on and its table is written as usual.
+        """
+        if not self.writable:
+            return
+        try:
+            if not self.folder.joinpath("settings.json").exists():
+                text = json.dumps(self.settings, sort_keys=True, indent=2, default=str)
+                _write_atomic(self.folder / "settings.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+            table = rows[_ROW_COLUMNS].reset_index(drop=True).assign(**{_DIGEST: text_digest(article.text)})
+            _write_atomic(self.path(article), lambda tmp: table.to_parquet(tmp, index=False))
+        except OSError as exc:
+            self.writable = False
+            self._warn(f"{self.directory}: results can no longer be cached ({exc.strerror or exc}); "
+                       "the run goes on without the cache")

@@ -1,21 +1,29 @@
 """The ``edm-stance`` command: score articles, evaluate against gold, train the model.
 
-Only parses options and calls the package; every expected failure is an EdmStanceError,
-printed as one line with exit code 2.
+Only parses options and calls the package. :func:`main` is the one place that decides how
+trouble reaches the user: every expected failure is an :class:`EdmStanceError` (and a bad
+option an argparse error), printed as one line ``edm-stance: error: ...`` with exit code 2;
+an :class:`EdmStanceWarning` is one line ``edm-stance: warning: ...`` and the run goes on;
+Ctrl-C exits with 130 and SIGTERM with 143, after the same clean-up (no partial file, no
+worker process left). Anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
+import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, NoReturn, Sequence
 
 import pandas as pd
 
-from .errors import EdmStanceError
+from .errors import ArticleReadError, EdmStanceError, EdmStanceWarning, EngineError, OutputError
 
 __all__ = ["main"]
 
@@ -39,17 +47,27 @@ examples:
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
     if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
     return number
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edm-stance", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     score = commands.add_parser(
         "score",
@@ -58,11 +76,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "paragraph and target: article_id, paragraph, target, label, score, confidence, n_mentions, evidence.",
     )
     score.add_argument("paths", nargs="+", metavar="PATH",
-                       help="article .txt files or saved jamestown.org .html pages, folders of them (searched "
-                       "recursively), or URLs with --fetch")
+                       help="article .txt files or saved jamestown.org .html pages (at most 10 MB each), folders "
+                       "of them (searched recursively), or URLs with --fetch")
     score.add_argument("-o", "--output", metavar="OUT",
                        help="write the table here, as CSV (.csv) or Parquet (.parquet), with a manifest of the "
-                       "inputs next to it (OUT's name + .manifest.csv); without it, print the table")
+                       "inputs next to it (OUT.manifest.csv); without it, print the table")
     score.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME",
                        help=f"tsc (trained model, default), nli (zero-shot NLI model, needs --model) or lexicon "
                        f"(VADER baseline); default: {DEFAULT_SCORER}")
@@ -154,15 +172,35 @@ def _summary(table: pd.DataFrame) -> str:
     return f"{n_articles} article(s), {n_paragraphs} paragraph(s), {len(table)} rows\n{counts.to_string()}"
 
 
+def _fetch_folder(cache_dir: Path) -> Path:
+    """Return the folder for pages downloaded with --fetch, checked to be writable before any download."""
+    from .output import check_writable_folder
+
+    folder = cache_dir / "pages"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot hold the downloaded pages ({exc.strerror or exc}); "
+                          "pass --cache-dir DIR") from exc
+    problem = check_writable_folder(folder)
+    if problem:
+        raise OutputError(f"{folder}: {problem}; downloaded pages are saved there, pass --cache-dir DIR")
+    return folder
+
+
 def _score(args: argparse.Namespace) -> None:
     from .cache import ResultCache, default_cache_dir
     from .corpus import read_corpus
     from .fetch import PageFetcher
-    from .output import write_table
+    from .output import check_output_path, manifest_path, write_table
     from .runner import score_corpus
     from .scoring import COLUMNS, get_scorer
     from .targets import load_targets
 
+    # Everything that can be checked is checked before any article is read or scored.
+    engine = args.engine or ("dask" if args.scheduler else "processes" if args.workers > 1 else "local")
+    if engine == "local" and args.workers > 1:
+        raise EngineError(f"--workers {args.workers} needs --engine processes or dask, not local")
     targets = load_targets(args.targets)
     if args.target:
         targets = targets.select(args.target)
@@ -172,18 +210,40 @@ def _score(args: argparse.Namespace) -> None:
     if args.batch_size:
         kwargs["batch_size"] = args.batch_size
     scorer = get_scorer(args.scorer, **kwargs)
+    identity = scorer.identity() if hasattr(scorer, "identity") else {"scorer": args.scorer}  # checks --model
+    manifest = None
+    if args.output:
+        manifest = manifest_path(check_output_path(args.output))
+        try:
+            check_output_path(manifest)
+        except OutputError as exc:
+            raise OutputError(f"{exc} (the manifest of {args.output} goes there)") from exc
     cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-    fetcher = PageFetcher(directory=cache_dir / "pages") if args.fetch else None
+    cache = None
+    if not args.no_cache:
+        cache = ResultCache(cache_dir, scorer_identity=identity, targets=targets)
+        problem = cache.check_writable()
+        if problem:
+            warnings.warn(f"{problem}; results will not be cached (pass --cache-dir DIR or --no-cache)",
+                          EdmStanceWarning, stacklevel=2)
+    fetcher = PageFetcher(directory=_fetch_folder(cache_dir)) if args.fetch else None
+
     corpus = read_corpus(args.paths, encoding=args.encoding, fetcher=fetcher)
-    cache = None if args.no_cache else ResultCache(cache_dir, scorer_identity=scorer.identity(), targets=targets)
-    engine = args.engine or ("dask" if args.scheduler else "processes" if args.workers > 1 else "local")
+    if not corpus.articles:
+        reasons = "; ".join(f"{entry.path}: {entry.reason}" for entry in corpus.skipped[:2])
+        raise ArticleReadError(f"{', '.join(map(str, args.paths))}: no article could be read "
+                             f"({len(corpus.skipped)} input(s) skipped: {reasons})")
     result = score_corpus(corpus.articles, scorer, targets, cache=cache, chunk_size=args.chunk_size,
                           engine=engine, workers=args.workers, scheduler=args.scheduler)
     table = result.table
     if args.output:
-        write_table(table, args.output)
-        manifest = Path(args.output).with_suffix(".manifest.csv")
-        write_table(corpus.manifest_frame(result.status), manifest)
+        try:
+            write_table(table, args.output)
+            write_table(corpus.manifest_frame(result.status), manifest)
+        except OutputError as exc:
+            kept = cache is not None and cache.writable
+            raise OutputError(f"{exc}; " + ("the scores are cached, so a rerun only writes the table" if kept
+                                            else "fix that and run again")) from exc
         print(_summary(table))
         print(f"{result.n_scored} article(s) scored, {result.n_cached} read from the cache, "
               f"{len(corpus.skipped)} file(s) skipped (see {manifest})")
@@ -299,18 +359,57 @@ def _targets(args: argparse.Namespace) -> None:
             print(f"  patterns: {' | '.join(target.patterns)}")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs (temporary files, worker processes)."""
+
+
+def _raise_terminated(signum, frame) -> NoReturn:
+    raise _Terminated()
+
+
+def _one_line(message: object) -> str:
+    return " ".join(str(message).split("\n"))
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None, _default=warnings.showwarning) -> None:
+    if issubclass(category, EdmStanceWarning):
+        print(f"edm-stance: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+    else:
+        _default(message, category, filename, lineno, file, line)
+
+
+@contextlib.contextmanager
+def _user_facing() -> Iterator[None]:
+    """Show the package's warnings as one line each, and turn SIGTERM into a clean stop (main thread only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", EdmStanceWarning)
+        warnings.showwarning = _show_warning
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 2 bad input, 130 interrupted)."""
+    """Run the command line; return the exit code (0 ok, 2 bad input, 130 interrupted, 143 terminated)."""
     args = _build_parser().parse_args(argv)
     handlers = {"score": _score, "evaluate": _evaluate, "train": _train, "report": _report, "targets": _targets}
     try:
-        handlers[args.command](args)
+        with _user_facing():
+            handlers[args.command](args)
     except EdmStanceError as exc:
-        print(f"edm-stance: error: {exc}", file=sys.stderr)
+        print(f"edm-stance: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head or less that closed early
         sys.stderr.close()
         return 0
+    except _Terminated:
+        print("edm-stance: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("edm-stance: interrupted", file=sys.stderr)
         return 130

@@ -12,7 +12,13 @@ exactly these, print one line and exit with code 2::
     ├── ModelLoadError(RuntimeError)   a model, adapter or model package that is missing
     ├── DataFileError(ValueError)      a gold, prediction, NewsMTSC or frames file that is malformed
     ├── ReportError(RuntimeError)      a report notebook that is missing or fails
-    └── EngineError(RuntimeError)      an unknown engine, a missing Dask, an unreachable scheduler
+    ├── OutputError(OSError)           an output file or folder that cannot be written
+    └── EngineError(RuntimeError)      an unknown engine, a missing Dask, an unreachable scheduler,
+                                       a worker process that died
+
+and one warning, for trouble that loses nothing (the run goes on and says so once)::
+
+    EdmStanceWarning(UserWarning)      a cache that cannot be written, a broken cache entry
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ __all__ = [
     "ArticleReadError",
     "DataFileError",
     "EdmStanceError",
+    "EdmStanceWarning",
     "EngineError",
     "ModelLoadError",
+    "OutputError",
     "ReportError",
     "ScorerOptionError",
     "TargetsFileError",
@@ -71,5 +79,13 @@ class ReportError(EdmStanceError, RuntimeError):
     """A report could not be produced: a notebook is missing or one of its cells failed."""
 
 
+class OutputError(EdmStanceError, OSError):
+    """An output file, or the folder it goes into, cannot be written."""
+
+
 class EngineError(EdmStanceError, RuntimeError):
-    """A run engine is unknown, not installed or cannot be reached."""
+    """A run engine is unknown, not installed or cannot be reached, or one of its workers died."""
+
+
+class EdmStanceWarning(UserWarning):
+    """Something went wrong that costs no result (e.g. the cache cannot be written); the run goes on."""

@@ -7,15 +7,14 @@ requested again, so an interrupted download resumes.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 from .errors import ArticleReadError
+from .output import atomic_write
 
 __all__ = ["DEFAULT_USER_AGENT", "PageFetcher"]
 
@@ -117,13 +116,10 @@ class PageFetcher:
         if path.exists():
             return path
         content = self._get(url)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.directory)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with atomic_write(path) as tmp:
+                tmp.write_bytes(content)
+        except OSError as exc:
+            raise ArticleReadError(f"{url}: the page cannot be saved in {self.directory} ({exc.strerror or exc})") from exc
         return path

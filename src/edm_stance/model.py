@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -97,12 +98,24 @@ def default_adapter_dir() -> Path:
 
 
 def adapter_revision(adapter_dir: str | Path | None = None) -> str:
-    """Return a short digest of an adapter folder's files: the model's revision, without loading it."""
+    """Return a short digest of an adapter folder's files: the model's revision, without loading it.
+
+    Raises
+    ------
+    ModelLoadError
+        When the path is not a folder or its files cannot be read.
+    """
     adapter_dir = Path(adapter_dir) if adapter_dir is not None else default_adapter_dir()
+    if not adapter_dir.is_dir():
+        what = "is a file, not a model folder" if adapter_dir.exists() else "no such model folder"
+        raise ModelLoadError(f"{adapter_dir}: {what}; pass the folder that 'edm-stance train' wrote")
     digest = hashlib.sha256()
-    for path in sorted(p for p in adapter_dir.iterdir() if p.suffix in {".json", ".safetensors"}):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    try:
+        for path in sorted(p for p in adapter_dir.iterdir() if p.suffix in {".json", ".safetensors"}):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    except OSError as exc:
+        raise ModelLoadError(f"{adapter_dir}: the model files cannot be read ({exc.strerror or exc})") from exc
     return digest.hexdigest()[:16]
 
 
@@ -162,6 +175,7 @@ class StanceModel:
         """
         import torch
         from peft import PeftModel
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         adapter_dir = Path(adapter_dir) if adapter_dir is not None else default_adapter_dir()
@@ -172,14 +186,23 @@ class StanceModel:
                 f"{adapter_dir}: no trained stance adapter here (missing {', '.join(missing)}). "
                 "Reinstall the package (pip install -e .) or train one with 'edm-stance train'."
             )
-        config = json.loads((adapter_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        try:
+            config = json.loads((adapter_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"{adapter_dir / CONFIG_FILE}: not a readable stance config ({exc})") from exc
         base, tokenizer = _load_base()
         try:
-            encoder = PeftModel.from_pretrained(base, str(adapter_dir))
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise ModelLoadError(f"{adapter_dir}: the LoRA adapter could not be loaded: {exc}") from exc
+            with warnings.catch_warnings():  # peft reads an attribute that transformers deprecated: not the user's news
+                warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+                encoder = PeftModel.from_pretrained(base, str(adapter_dir))
+        except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
+            raise ModelLoadError(f"{adapter_dir}: the LoRA adapter could not be loaded: {' '.join(str(exc).split())}") from exc
         head = StanceHead(base.config.hidden_size, len(MODEL_LABELS))
-        head.load_state_dict(load_file(str(adapter_dir / HEAD_FILE)))
+        try:
+            head.load_state_dict(load_file(str(adapter_dir / HEAD_FILE)))
+        except (OSError, RuntimeError, SafetensorError) as exc:  # unreadable, damaged, or of another shape
+            raise ModelLoadError(f"{adapter_dir / HEAD_FILE}: the stance head could not be loaded: "
+                                 f"{' '.join(str(exc).split())}") from exc
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         encoder.to(device).eval()
         head.to(device).eval()
@@ -266,11 +289,16 @@ def _load_base() -> tuple[Any, Any]:
 
     hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
     path = base_model_path()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar on every run is noise on the command line
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         base = AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{path}: the base model could not be loaded: {exc}") from exc
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
     return base, tokenizer
 
 

@@ -50,20 +50,27 @@ def read_newsmtsc(path: str | Path) -> list[Example]:
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: no such NewsMTSC file")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: cannot be read as UTF-8 text ({exc})") from exc
     examples = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                sentence = record["sentence_normalized"]
-                for target in record["targets"]:
-                    start, end = int(target["from"]), int(target["to"])
-                    mention = MentionInput(sentence, start, end)
-                    examples.append(Example(mention, _POLARITY[float(target["polarity"])], record["primary_gid"]))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise DataFileError(f"{path}:{number}: not a NewsMTSC record ({exc})") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            sentence = record["sentence_normalized"]
+            for target in record["targets"]:
+                start, end = int(target["from"]), int(target["to"])
+                if not 0 <= start < end <= len(sentence):
+                    raise ValueError(f"the target span {start}:{end} lies outside the sentence")
+                mention = MentionInput(sentence, start, end)
+                examples.append(Example(mention, _POLARITY[float(target["polarity"])], record["primary_gid"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise DataFileError(f"{path}:{number}: not a NewsMTSC record ({exc})") from exc
+    if not examples:
+        raise DataFileError(f"{path}: holds no NewsMTSC records")
     return examples
 
 

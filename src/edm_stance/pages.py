@@ -19,8 +19,11 @@ import re
 from .article import Article, parse_article
 from .errors import ArticleReadError
 
-__all__ = ["page_to_text", "parse_page"]
+__all__ = ["MIN_PAGE_WORDS", "page_to_text", "parse_page"]
 
+MIN_PAGE_WORDS = 40
+"""Fewest words of prose (paragraphs of 8 or more words) that make a page an article, not an index or error page."""
+_SENTENCE_WORDS = 8
 _PUBLICATION = re.compile(
     r"Publication:\s*(Eurasia Daily Monitor)\s*Volume:\s*(\d+)\s*Issue:\s*(\d+)", re.IGNORECASE
 )
@@ -54,7 +57,8 @@ def page_to_text(html: str, source: str = "<page>") -> str:
     Raises
     ------
     ArticleReadError
-        When no article text can be found in the page.
+        When no article text can be found in the page, or too little (fewer than
+        :data:`MIN_PAGE_WORDS` words of prose) for an article.
     """
     import trafilatura
 
@@ -65,6 +69,10 @@ def page_to_text(html: str, source: str = "<page>") -> str:
     paragraphs = [line.strip() for line in (body or "").splitlines() if line.strip()]
     if not paragraphs:
         raise ArticleReadError(f"{source}: no article text found in this HTML page")
+    prose = sum(len(words) for words in (p.split() for p in paragraphs) if len(words) >= _SENTENCE_WORDS)
+    if prose < MIN_PAGE_WORDS:
+        raise ArticleReadError(f"{source}: no article text found in this HTML page (only {prose} words of prose; "
+                               "an index, error or navigation page?)")
     metadata = trafilatura.extract_metadata(html)
     header = []
     if metadata is not None and metadata.title:

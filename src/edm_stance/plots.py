@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .article import Article
+from .output import atomic_write
 from .targets import Targets
 
 __all__ = [
@@ -79,6 +78,7 @@ STANCE_CMAP = "RdBu"
 ABSENT_COLOR = "#D9D9D9"
 ABSENT_HATCH = "////"
 _LABEL_SIGN = {"critical": -1, "neutral": 0, "favorable": 1}
+_MAX_SEPARATED = 40  # paragraphs up to which the heat map draws a white line between cells
 
 
 @contextlib.contextmanager
@@ -109,16 +109,9 @@ def save_figure(figure, output_dir: str | Path, name: str, *, formats: Sequence[
     with paper_style():
         for fmt in formats:
             path = output_dir / f"{name}.{fmt}"
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=output_dir)
-            os.close(fd)
-            try:
+            with atomic_write(path) as tmp:
                 figure.savefig(tmp, format=fmt, bbox_inches="tight", pad_inches=0.05,
                                metadata={"Date": None} if fmt == "svg" else None)
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
             paths.append(path)
     return paths
 
@@ -154,10 +147,14 @@ def _width_for(n_paragraphs: int, per_paragraph: float = 0.5, minimum: float = 4
 
 
 def _paragraph_axis(ax, paragraphs: Sequence[int]) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     lo, hi = (min(paragraphs), max(paragraphs)) if len(paragraphs) else (1, 1)
     ax.set_xlim(lo - 0.5, hi + 0.5)
-    step = 1 if hi - lo < 25 else 5
-    ax.set_xticks(range(lo, hi + 1, step))
+    if hi - lo < 25:
+        ax.set_xticks(range(lo, hi + 1))
+    else:  # long articles: a dozen round numbers, so that the labels never overlap
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True, steps=[1, 2, 2.5, 5, 10]))
     ax.set_xlabel("Paragraph")
 
 
@@ -322,8 +319,9 @@ def stance_heatmap(stance_table: pd.DataFrame, *, target_labels: Mapping[str, st
                     score = grid.loc[target, paragraph]
                     ax.text(paragraph, row, _signed(score), ha="center", va="center", fontsize=7.5,
                             color="white" if abs(score) > 0.6 else "#222222")
-        for edge in np.arange(paragraphs[0] - 0.5, paragraphs[-1] + 1):
-            ax.axvline(edge, color="white", linewidth=1.2)
+        if len(paragraphs) <= _MAX_SEPARATED:  # more white lines than that would cover the cells
+            for edge in np.arange(paragraphs[0] - 0.5, paragraphs[-1] + 1):
+                ax.axvline(edge, color="white", linewidth=1.2)
         for edge in np.arange(-0.5, len(targets)):
             ax.axhline(edge, color="white", linewidth=1.2)
         ax.set_yticks(range(len(targets)))
@@ -553,10 +551,8 @@ class HighlightedText:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         page = f'<!doctype html>\n<html><head><meta charset="utf-8"><title>Stance and frames</title></head>\n<body>{self.html}</body></html>\n'
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(page)
-        os.replace(tmp, path)
+        with atomic_write(path) as tmp:
+            tmp.write_text(page, encoding="utf-8")
         return path
 
 

@@ -9,14 +9,13 @@ through ``edm-stance report``.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 from .article import read_article
 from .errors import ReportError
+from .output import atomic_write, check_writable_folder
 
 __all__ = ["NOTEBOOKS", "run_report"]
 
@@ -35,12 +34,22 @@ def _write_html(executed: Path) -> Path:
 
     body, _ = HTMLExporter().from_filename(str(executed))
     target = executed.with_suffix(".html")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(body)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    with atomic_write(target) as tmp:
+        tmp.write_text(body, encoding="utf-8")
     return target
+
+
+def _prepare_output(output_dir: Path) -> None:
+    """Create the report folder, or say in one line why it cannot be used, before any notebook runs."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ReportError(f"{output_dir}: exists and is not a folder; pass -o with a folder for the report")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"{output_dir}: the report folder cannot be created ({exc.strerror or exc})") from exc
+    problem = check_writable_folder(output_dir)
+    if problem:
+        raise ReportError(f"{output_dir}: {problem}")
 
 
 def run_report(article_path: str | Path, *, output_dir: str | Path | None = None, scorer: str = "tsc",
@@ -74,11 +83,16 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
     ArticleReadError
         The article cannot be read (before any notebook runs).
     ReportError
-        A notebook is missing or a cell failed; the message names the executed notebook
-        that shows the error.
+        A notebook is missing, the output folder cannot be written, or a cell failed; the
+        message names the executed notebook that shows the error.
+    UnknownScorerError
+        The scorer is not registered (before any notebook runs).
     """
     import papermill
 
+    from .scoring import get_scorer
+
+    get_scorer(scorer)  # an unknown name fails here, not inside a notebook's kernel; builds no model
     article = read_article(article_path)
     notebooks_dir = Path(notebooks_dir).resolve()
     sources = [notebooks_dir / f"{name}.ipynb" for name in notebooks]
@@ -87,7 +101,7 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
         raise ReportError(f"{', '.join(missing)}: no such notebook; run the report from the project's root folder")
     output_dir = Path(output_dir) if output_dir is not None else Path("reports") / article.article_id
     output_dir = output_dir.resolve()
-    output_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_output(output_dir)
     offered = {
         "article_path": str(Path(article_path).resolve()),
         "scorer": scorer,

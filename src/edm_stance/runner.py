@@ -11,6 +11,8 @@ Engines:
 
 - ``local``: chunks one after another in this process.
 - ``processes``: ``workers`` local processes (``concurrent.futures``), each loading the model once.
+  Workers ignore Ctrl-C and exit on their own when the main process dies (even by SIGKILL);
+  when the run stops for any reason they are terminated at once, not waited for.
 - ``dask``: a Dask cluster (``scheduler`` address, or a local cluster of ``workers``
   processes when no address is given); each worker process builds the scorer, and so loads
   the model, once.
@@ -18,9 +20,13 @@ Engines:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
@@ -79,10 +85,23 @@ def score_chunk(scorer: Scorer, targets: Targets, articles: Sequence[Article]) -
     return _split(table, articles)
 
 
-def _limit_threads(threads: int) -> None:
-    """Give each worker process its share of the cores (read by torch when it is imported)."""
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Exit this worker as soon as the process that started it is gone (killed, even by SIGKILL)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _init_worker(threads: int, parent: int) -> None:
+    """Set up a worker process: its share of the cores, no Ctrl-C of its own, and a watch on its parent.
+
+    Ctrl-C reaches every process of the terminal's group; the main process handles it and
+    terminates the workers, so they ignore it instead of each printing a traceback.
+    """
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # read by torch when it is imported
         os.environ[name] = str(threads)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="edm-stance-parent-watch").start()
 
 
 def _chunks(items: Sequence[Article], size: int) -> list[list[Article]]:
@@ -101,17 +120,26 @@ def _run_local(scorer, targets, chunks) -> Iterator[tuple[list[Article], list[pd
 def _run_processes(scorer, targets, chunks, workers) -> Iterator[tuple[list[Article], list[pd.DataFrame]]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_limit_threads, initargs=(threads,)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(threads, os.getpid()))
+    finished = False
+    try:
         futures = {pool.submit(score_chunk, scorer, targets, chunk): chunk for chunk in chunks}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+        finished = True
+    except BrokenProcessPool as exc:
+        raise EngineError(f"a worker process died ({exc}); it may have run out of memory. The chunks that finished "
+                          "are cached: run again, with fewer --workers or a smaller --chunk-size") from exc
+    finally:
+        if not finished:  # stopped (Ctrl-C, an error, the caller gone): do not wait for running chunks
+            # ProcessPoolExecutor has no public way to stop running workers before Python 3.14
+            for process in list((pool._processes or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask_client(scheduler: str | None, workers: int):
@@ -120,7 +148,9 @@ def _dask_client(scheduler: str | None, workers: int):
     except ImportError:
         raise EngineError(f"the dask engine needs Dask's distributed scheduler: {DASK_INSTALL}") from None
     if scheduler is None:
-        return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
+        # silence_logs: a stopped run (Ctrl-C, SIGTERM) should end with one line, not a page of worker warnings
+        return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR))
     try:
         return Client(scheduler, timeout=SCHEDULER_TIMEOUT)
     except (OSError, TimeoutError) as exc:
@@ -220,7 +250,8 @@ def score_corpus(
     else:
         runs = _run_dask(scorer, targets, chunks, scheduler, workers)
     disable = None if show_progress_bar is None else not show_progress_bar
-    with tqdm(total=len(articles), initial=len(results), unit="article", desc="scoring", disable=disable) as progress:
+    with contextlib.closing(runs), tqdm(total=len(articles), initial=len(results), unit="article", desc="scoring",
+                                        disable=disable) as progress:
         for chunk, tables in runs:
             for article, rows in zip(chunk, tables, strict=True):
                 if cache is not None:

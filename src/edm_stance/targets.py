@@ -18,11 +18,12 @@ import yaml
 
 from .errors import TargetsFileError, UnknownTargetError
 
-__all__ = ["DEFAULT_TARGETS_FILE", "Mention", "Target", "Targets", "load_targets"]
+__all__ = ["DEFAULT_TARGETS_FILE", "RESERVED_NAMES", "Mention", "Target", "Targets", "load_targets"]
 
 DEFAULT_TARGETS_FILE = "targets.yaml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _KEYS = {"label", "description", "aliases", "patterns", "exclude"}
+RESERVED_NAMES = frozenset({"all"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,15 @@ def _literal(alias: str) -> str:
     if alias.endswith("."):
         right = r"(?![\w]|\.\w)"
     return left + body + right
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``text[start:end]`` to leave out leading and trailing whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -73,10 +83,10 @@ class Target:
         excluded = [m.span() for m in self._exclude_regex.finditer(text)] if self._exclude_regex else []
         mentions = []
         for match in self._regex.finditer(text):
-            start, end = match.span()
+            start, end = _trimmed(text, *match.span())  # an alias or pattern may take in spaces around the name
             if start == end or any(lo <= start and end <= hi for lo, hi in excluded):
                 continue
-            mentions.append(Mention(self.name, offset + start, offset + end, match.group()))
+            mentions.append(Mention(self.name, offset + start, offset + end, text[start:end]))
         return mentions
 
 
@@ -124,6 +134,9 @@ def _string_list(value: object, where: str, key: str) -> tuple[str, ...]:
 def _parse_target(name: object, spec: object, source: str) -> Target:
     if not isinstance(name, str) or not _NAME.match(name):
         raise TargetsFileError(f"{source}: target name {name!r} must be lowercase letters, digits and '_'")
+    if name in RESERVED_NAMES:
+        raise TargetsFileError(f"{source}: target name {name!r} is reserved (the pooled row of 'edm-stance evaluate'); "
+                               "choose another name")
     where = f"{source}: target {name!r}"
     if not isinstance(spec, dict):
         raise TargetsFileError(f"{where} must be a mapping with 'aliases' (and optionally 'label', 'patterns', 'exclude')")

@@ -9,6 +9,7 @@ fills in the ``absent`` rows, so a new model is one new method, ``score_units``.
 from __future__ import annotations
 
 import abc
+import bisect
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
@@ -56,13 +57,18 @@ class ScoringUnit:
     mentions: tuple[Mention, ...]
 
     def sentences_with_mentions(self) -> list[tuple[Sentence, list[Mention]]]:
-        """Return each sentence that holds mentions, with its mentions, in reading order."""
-        pairs = []
-        for sentence in self.paragraph.sentences:
-            inside = [m for m in self.mentions if sentence.start <= m.start < sentence.end]
-            if inside:
-                pairs.append((sentence, inside))
-        return pairs
+        """Return each sentence that holds mentions, with its mentions, in reading order.
+
+        A mention belongs to the sentence it starts in; one that starts in the space between
+        two sentences belongs to the next. Linear in the number of sentences and mentions.
+        """
+        sentences = self.paragraph.sentences
+        ends = [sentence.end for sentence in sentences]
+        by_sentence: dict[int, list[Mention]] = {}
+        for mention in self.mentions:
+            index = min(bisect.bisect_right(ends, mention.start), len(sentences) - 1)
+            by_sentence.setdefault(index, []).append(mention)
+        return [(sentences[index], by_sentence[index]) for index in sorted(by_sentence)]
 
 
 @dataclass(frozen=True)
