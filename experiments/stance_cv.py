@@ -47,6 +47,7 @@ VARIANTS = {
     "lr1e-4": replace(BASE, stage2=replace(BASE.stage2, learning_rate=1e-4)),
     "lr6e-4": replace(BASE, stage2=replace(BASE.stage2, learning_rate=6e-4)),
     "r8": replace(BASE, lora_r=8, lora_alpha=16),
+    "top3": replace(BASE, lora_layers=3),
     "smoke": replace(BASE, stage1=StageSettings(1, 5e-4), stage2=StageSettings(1, 3e-4), max_length=128),
 }
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -102,6 +103,18 @@ def _mark(item: StanceInput) -> tuple[str, list[tuple[int, int]], list[tuple[int
 
     sentences = [(moved(s, False), moved(e, True)) for s, e in item.sentences]
     return "".join(pieces), marks, sentences
+
+
+def lora_target_modules(base: Any, top_layers: int | None) -> str | list[str]:
+    """The linear layers LoRA adapts: all of them, or those of the top ``top_layers`` layers."""
+    import torch
+
+    if not top_layers:
+        return "all-linear"
+    n = int(base.config.num_hidden_layers)
+    top = {str(i) for i in range(max(0, n - top_layers), n)}
+    return [name for name, module in base.named_modules()
+            if isinstance(module, torch.nn.Linear) and (m := re.search(r"\blayers?\.(\d+)\.", name)) and m.group(1) in top]
 
 
 def _masked_mean(hidden: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
@@ -206,15 +219,19 @@ class ParagraphStanceModel:
 
     @classmethod
     def for_training(cls, *, base_model: str | None, lora_r: int, lora_alpha: int, lora_dropout: float,
-                     max_length: int, pooling: str, seed: int) -> "ParagraphStanceModel":
-        """Build a fresh single-member model: base encoder, a new LoRA adapter and head."""
+                     max_length: int, pooling: str, seed: int, lora_layers: int | None = None) -> "ParagraphStanceModel":
+        """Build a fresh single-member model: base encoder, a new LoRA adapter and head.
+
+        ``lora_layers``: adapt only the top N transformer layers (gradients then stop there,
+        which makes training cheaper); None adapts every linear layer.
+        """
         import torch
         from peft import LoraConfig, get_peft_model
 
         torch.manual_seed(seed)
         base, tokenizer, name = _load_encoder(base_model)
         lora = LoraConfig(r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
-                          target_modules="all-linear", bias="none")
+                          target_modules=lora_target_modules(base, lora_layers), bias="none")
         encoder = get_peft_model(base, lora, adapter_name="member-0")
         head = _head_class()(base.config.hidden_size, pooling, len(PHENOMENA))
         config = {"max_length": max_length, "pooling": pooling, "labels": list(LABELS),

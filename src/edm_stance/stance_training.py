@@ -24,7 +24,7 @@ import numpy as np
 from .stance_data import LABELS, PHENOMENA, PairExample, swap_country_names
 from .stance_model import ParagraphStanceModel
 
-__all__ = ["StageSettings", "TrainSettings", "train_member"]
+__all__ = ["StageSettings", "TrainSettings", "length_batches", "train_member"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class TrainSettings:
     lora_r: int = 32
     lora_alpha: int = 64
     lora_dropout: float = 0.1
+    lora_layers: int | None = None  # adapt only the top N layers (cheaper); None: all
     max_length: int = 320
     pooling: str = "mention"  # or "sentence"
     batch_size: int = 16
@@ -64,17 +65,19 @@ class TrainSettings:
         """Digest of the settings that stage 1 depends on (its checkpoint can be reused)."""
         keep = {k: v for k, v in asdict(self).items() if k not in {"stage2", "strength_weight", "phenomena_weight",
                                                                     "country_swap"}}
+        if keep["lora_layers"] is None:  # keys of checkpoints written before the setting existed stay valid
+            del keep["lora_layers"]
         return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def _batches(examples: Sequence[PairExample], batch_size: int, rng: random.Random) -> list[list[PairExample]]:
-    """Shuffle, then group examples of similar length so that batches pad little."""
+def length_batches(examples: Sequence, batch_size: int, rng: random.Random, text=lambda ex: ex.input.text) -> list[list]:
+    """Shuffle, then group examples of similar ``len(text(example))`` so that batches pad little."""
     order = list(examples)
     rng.shuffle(order)
     chunk = batch_size * 32
     batches = []
     for lo in range(0, len(order), chunk):
-        part = sorted(order[lo : lo + chunk], key=lambda ex: len(ex.input.text))
+        part = sorted(order[lo : lo + chunk], key=lambda ex: len(text(ex)))
         batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
     rng.shuffle(batches)
     return batches
@@ -101,7 +104,7 @@ def _run_stage(model: ParagraphStanceModel, examples: Sequence[PairExample], rep
                           else ex for ex in examples]
         epoch_examples += rng.sample(list(replay), min(stage.newsmtsc_replay, len(replay)))
         running, started = [], time.perf_counter()
-        for step, group in enumerate(_batches(epoch_examples, settings.batch_size, rng), 1):
+        for step, group in enumerate(length_batches(epoch_examples, settings.batch_size, rng), 1):
             batch = model.encode([ex.input for ex in group])
             out = model.forward(batch)
             loss = stance_loss(out["stance"], torch.tensor([ex.label for ex in group]))
@@ -149,7 +152,8 @@ def _stage1(settings: TrainSettings, newsmtsc: Sequence[PairExample], checkpoint
 
     model = ParagraphStanceModel.for_training(
         base_model=settings.base_model, lora_r=settings.lora_r, lora_alpha=settings.lora_alpha,
-        lora_dropout=settings.lora_dropout, max_length=settings.max_length, pooling=settings.pooling, seed=settings.seed)
+        lora_dropout=settings.lora_dropout, max_length=settings.max_length, pooling=settings.pooling, seed=settings.seed,
+        lora_layers=settings.lora_layers)
     model.config["bf16"] = settings.bf16
     folder = checkpoint_dir / f"stage1-{settings.stage1_key()}" if checkpoint_dir else None
     if folder is not None and (folder / "head.safetensors").is_file():
