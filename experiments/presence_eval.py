@@ -106,7 +106,7 @@ def evaluate(corpus, seed, targets, *, entities: bool, errors: int) -> dict[str,
                 halves[half].append((name, gold, pred))
                 if gold != pred and half == "dev half":
                     misses.append((name, "false hit" if pred else "miss", article.article_id, record["paragraph"],
-                                   [f"{m.text} [{m.rule}]" for m in by_target[name]], paragraph.text))
+                                   [f"{m.text} [{getattr(m, 'rule', '')}]" for m in by_target[name]], paragraph.text))
     seconds = (time.perf_counter() - start) / max(1, len(corpus))
     gold = pd.read_csv(GOLD)
     found = find_article_mentions(seed, targets, entities=entities)

@@ -213,7 +213,7 @@ class GuardRule:
     _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ans|ons)")
 
     def __init__(self, nouns: Iterable[str]):
-        noun = _alternation(list(nouns), plurals=True)
+        noun = _alternation(list(nouns), plurals=True, either_case=False)
         # "American tourists", "U.S. and EU citizens", "Russian-born activists", "a Dutch citizen".
         self.after = re.compile(rf"^(?:[\s-]+(?:and|or)[\s-]+[A-Z][\w.’'-]*)?[\s-]+(?:(?!{_AGENCY}\b|{_LINK}\b)[\w’'-]+\s+){{0,2}}{noun}\b")
         # "signatories from Germany and the ...", "NGOs, most of them ...".
