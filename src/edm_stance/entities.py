@@ -80,7 +80,7 @@ def entity_names(doc, target: Target, text: str) -> dict[str, tuple[int, int, st
     names: dict[str, tuple[int, int, str]] = {}
     if not roles:
         return names
-    blocked = target._names.blocked if target._names is not None else (lambda _: False)
+    blocked = target.blocks
     for ent in doc.ents:
         if ent.label_ not in _NAMED or len(ent.text) < 3:
             continue
@@ -114,18 +114,13 @@ def entity_names(doc, target: Target, text: str) -> dict[str, tuple[int, int, st
 
 def _guarded(token, guards: set[str]) -> str:
     """Return the guard noun that ``token`` only describes ("American" in "American tourists"), or ''."""
-    seen = 0
-    while seen < 4:
-        seen += 1
-        if token.dep_ == "conj":
-            token = token.head
-            continue
-        head = token.head
-        if token.dep_ in _MODIFIER and head.lower_ in guards:
-            return head.lower_
-        if token.dep_ == "pobj" and head.lower_ in {"from", "of"} and head.head.lower_ in guards:
-            return head.head.lower_
-        return ""
+    while token.dep_ == "conj" and token.head is not token:  # "German and American signatories"
+        token = token.head
+    head = token.head
+    if token.dep_ in _MODIFIER and head.lower_ in guards:
+        return head.lower_
+    if token.dep_ == "pobj" and head.lower_ in {"from", "of"} and head.head.lower_ in guards:
+        return head.head.lower_
     return ""
 
 

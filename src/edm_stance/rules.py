@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["NameRule", "GuardRule", "plural_forms"]
+__all__ = ["GuardRule", "NameRule", "Span", "plural_forms"]
 
 _UPPER_WORD = r"(?:[A-Z][\w’'.&/-]*[\w’']|[A-Z])"
 # Short words that may join the capitalised words of an organisation's name.
@@ -69,9 +69,10 @@ def _alias_regex(word: str) -> str:
     return (_either_case(word) if word[:1].islower() else re.escape(word)).replace(r"\ ", r"\s+")
 
 
-def _alternation(words: Iterable[str], *, plurals: bool = False, either_case: bool = True) -> str:
-    forms = {form for word in words for form in (plural_forms(word) if plurals else [word])}
-    parts = [(_either_case(f) if either_case else re.escape(f)).replace(r"\ ", r"[\s-]+") for f in forms]
+def _alternation(words: Iterable[str]) -> str:
+    """Regex for any of ``words`` or their plurals, exactly as written; a space also matches a hyphen."""
+    forms = {form for word in words for form in plural_forms(word)}
+    parts = [re.escape(f).replace(r"\ ", r"[\s-]+") for f in forms]
     return "(?:" + "|".join(sorted(parts, key=len, reverse=True)) + ")"
 
 
@@ -104,15 +105,15 @@ class NameRule:
         self.blocker_regex = re.compile(rf"(?<![\w-]){blocker}(?![\w-])") if blockers else None
         self.name_regex = self.apposition_regex = self.before_name_regex = self.title_regex = None
         if roles:
-            heads = [r for r in roles if " " not in r]
+            heads = [r for r in roles if " " not in r and r.islower()]
             if heads:
-                cap_heads = _alternation([h.capitalize() for h in heads], plurals=True, either_case=False)
+                cap_heads = _alternation([h[:1].upper() + h[1:] for h in heads])
                 # Capitalised words (joined by of/for/and...) around a capitalised role noun.
                 self.name_regex = re.compile(
                     rf"(?<![\w’'-])(?:{_UPPER_WORD}\s+(?:{_JOINERS}\s+)?){{0,5}}{cap_heads}(?![\w’'-])"
                     rf"(?:\s+(?:of|for|on|to|in|against)\s+(?:the\s+)?(?:{_UPPER_WORD}(?:,?\s+(?:(?:and|of|for|the)\s+)?)?){{1,6}})?"
                 )
-            role = _alternation(roles, plurals=True, either_case=False)
+            role = _alternation(roles)
             # "NAME, a Dushanbe-based environmental organisation" (up to six words before the role).
             self.apposition_regex = re.compile(
                 rf"(?<![\w’'-])(?P<name>[\"“‘']?{_UPPER_WORD}(?:\s+(?:{_JOINERS}\s+)?{_UPPER_WORD}){{0,5}}[\"”’']?)"
@@ -213,7 +214,7 @@ class GuardRule:
     _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ans|ons)")
 
     def __init__(self, nouns: Iterable[str]):
-        noun = _alternation(list(nouns), plurals=True, either_case=False)
+        noun = _alternation(list(nouns))
         # "American tourists", "U.S. and EU citizens", "Russian-born activists", "a Dutch citizen".
         self.after = re.compile(rf"^(?:[\s-]+(?:and|or)[\s-]+[A-Z][\w.’'-]*)?[\s-]+(?:(?!{_AGENCY}\b|{_LINK}\b)[\w’'-]+\s+){{0,2}}{noun}\b")
         # "signatories from Germany and the ...", "NGOs, most of them ...".

@@ -123,6 +123,10 @@ class Target:
                 names.setdefault(acronym.group(1), span.rule)
         return names
 
+    def blocks(self, text: str) -> bool:
+        """Return whether ``text`` holds one of the target's ``blockers``."""
+        return self._names is not None and self._names.blocked(text)
+
     def rejects(self, text: str, start: int, end: int) -> bool:
         """Return whether a span found by another means (an entity) overlaps an exclusion or is guarded or blocked."""
         excluded = [m.span() for m in self._exclude_regex.finditer(text)] if self._exclude_regex else []
