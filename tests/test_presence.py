@@ -74,6 +74,11 @@ def test_a_name_introduced_by_role_counts_in_later_paragraphs(default_targets):
     assert "name: role name" in rules
 
 
+def test_a_place_before_an_apposition_is_not_a_name(default_targets):
+    text = "Last week in Almaty, an independent pollster asked 900 people.\n\nAlmaty's mayor resigned."
+    assert _present(text, default_targets) == [{"ngos"}, set()]
+
+
 def test_western_officials_by_title_and_name(default_targets):
     text = ("U.S. Ambassador Jane Harlow met the foreign minister on Tuesday.\n\n"
             "Harlow also said that the talks on the airfield would continue.\n\n"

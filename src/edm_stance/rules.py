@@ -35,6 +35,8 @@ _PERSON = rf"[A-Z][\w’'-]+(?:\s+(?:{_NAME_PARTICLES}\s+)*[A-Z][\w’'-]+){{0,3
 _BETWEEN = re.compile(r"[\s\"“‘'-]*(?:([A-Za-z][\w’'-]*)[\s\"“‘'-]+)?")
 # From the end of a name to the words of an apposition: ", a", ", both", " and the X, both".
 _APPOSITION_AFTER = re.compile(r"(?:\s+and\s+[^,.;]{1,60})?,\s+(?:(?:both|each|all|an?|the|two|three)\s+)*")
+# A preposition right before a capitalised word: the word is a place ("in Almaty, a pollster ...").
+_PLACE_BEFORE = re.compile(r"\b(?:[Ii]n|at|from|to|near|across|outside|inside|around|throughout|within|into)\s+$")
 _LINKS = {"and", "or", "of", "to", "by", "with", "against", "from", "for", "on", "in", "at", "than", "as", "but", "nor"}
 _NOT_NAMES = {
     "The", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "In", "On", "At", "But",
@@ -177,6 +179,8 @@ class NameRule:
                     name = name[4:]  # "The Way Home, a movement of ..."
                 if name.split()[0] in _NOT_NAMES or self.blocked(match.group()):
                     continue
+                if _PLACE_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+                    continue  # "in Almaty, an independent pollster": a place, not the body's name
                 yield Span(match.start("name"), match.end("role"), f"apposition: {match.group('role')}", name)
         if self.before_name_regex:
             for match in self.before_name_regex.finditer(text):
