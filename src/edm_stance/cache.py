@@ -31,8 +31,8 @@ import pandas as pd
 
 from .article import Article
 from .errors import EdmStanceError
-from .scoring.base import COLUMNS
 from .presence import presence_identity
+from .scoring.base import COLUMNS
 from .targets import Targets
 
 __all__ = ["CACHE_ENV", "ResultCache", "default_cache_dir", "text_digest"]

@@ -2,7 +2,8 @@
 
 A scorer is anything with a ``name`` and ``score(articles, targets) -> DataFrame``
 (:class:`Scorer`). Most scorers derive from :class:`MentionScorer`, which finds the targets'
-mentions in each article (:func:`edm_stance.presence.find_article_mentions`), asks the subclass to score each (paragraph, target) pair that has mentions, and
+mentions in each article (:func:`edm_stance.presence.find_article_mentions`), asks the
+subclass to score each (paragraph, target) pair that has mentions, and
 fills in the ``absent`` rows, so a new model is one new method, ``score_units``.
 """
 
