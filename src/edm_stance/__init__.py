@@ -29,6 +29,7 @@ from .errors import (
 from .evaluation import evaluate_tables, read_table
 from .frames import Frame, FrameScorer, load_frames
 from .pages import parse_page
+from .presence import explain_presence, find_article_mentions
 from .report import run_report
 from .runner import score_corpus
 from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer
@@ -65,6 +66,8 @@ __all__ = [
     "available_scorers",
     "collect_paths",
     "evaluate_tables",
+    "explain_presence",
+    "find_article_mentions",
     "frame_shifts",
     "get_scorer",
     "load_frames",

@@ -3,7 +3,8 @@
 Each article's rows are stored in their own Parquet file, keyed by the SHA-256 of the
 article's text and by the settings that decide the result: the scorer's
 ``identity()`` (its name, settings and, for trained models, the adapter's file digest,
-computed without loading the model), the targets' definitions, and this package's version.
+computed without loading the model), the targets' definitions, the presence machinery (its
+rule version and, with the entity step, the spaCy model), and this package's version.
 Files are written to a temporary name and renamed, so a run stopped at any moment leaves
 only complete entries, and the next run scores only what is missing. The cache never costs a
 result: an entry that is broken or does not match its article is ignored (and scored again),
@@ -32,8 +33,9 @@ from typing import Any, Sequence
 import pandas as pd
 
 from .article import Article
-from .errors import EdmStanceWarning
+from .errors import EdmStanceError, EdmStanceWarning
 from .output import atomic_write, check_writable_folder
+from .presence import presence_identity
 from .scoring.base import COLUMNS, LABELS
 from .targets import Targets
 
@@ -99,6 +101,7 @@ class ResultCache:
             "edm_stance": __version__,
             "scorer": scorer_identity,
             "targets": [dataclasses.asdict(target) for target in targets.values()],
+            "presence": presence_identity(entities=targets.entities),
         }
         encoded = json.dumps(self.settings, sort_keys=True, default=str)
         self.key = hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:24]

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .article import Article
 from .output import atomic_write
+from .presence import find_article_mentions
 from .targets import Targets
 
 __all__ = [
@@ -604,6 +605,9 @@ def highlighted_text(article: Article, stance_table: pd.DataFrame, targets: Targ
         + '); <span style="outline: 1.5px dashed #555; padding: 0 2px;">boxed</span> = the evidence sentence of a score.</div>',
         '<table style="border-collapse: collapse; width: 100%;">',
     ]
+    selected = targets.select(names)
+    found_by_paragraph = (find_article_mentions(article, selected, entities=selected.entities) if names
+                          else [{} for _ in article.paragraphs])
     for paragraph in article.paragraphs:
         evidence: dict[str, list[str]] = {}
         for name in names:
@@ -611,7 +615,8 @@ def highlighted_text(article: Article, stance_table: pd.DataFrame, targets: Targ
             if row is not None and row.label != "absent" and row.evidence:
                 evidence.setdefault(row.evidence, []).append(name)
         mentions = []
-        for mention in targets.select(names).find_mentions(paragraph.text, paragraph.start) if names else []:
+        by_target = found_by_paragraph[paragraph.number - 1]
+        for mention in sorted((m for ms in by_target.values() for m in ms), key=lambda m: (m.start, m.end, m.target)):
             if mentions and mention.start < mentions[-1].end:
                 continue  # overlapping mention of another target: keep the first
             mentions.append(mention)

@@ -3,6 +3,14 @@
 Targets are data: a YAML file maps each target name to its aliases, regular expressions and
 exclusions (see ``data/targets.yaml``, shipped with the package). Users add targets in a file
 of the same shape; their definitions extend the defaults and replace any of the same name.
+
+Four optional keys add rules (:mod:`edm_stance.rules`) to a target that has them: ``roles``
+(organisations named by what they are), ``blockers`` (words that make such a body, or any
+mention, not the target), ``titles`` (officials named by title, then by name) and ``guards``
+(nationality words that only describe private people or non-state bodies). A target without
+them is matched exactly as before. :func:`edm_stance.presence.find_article_mentions` adds what
+needs the whole article: names introduced in one paragraph and repeated in another, and the
+spaCy entity step.
 """
 
 from __future__ import annotations
@@ -17,23 +25,29 @@ from pathlib import Path
 import yaml
 
 from .errors import TargetsFileError, UnknownTargetError
+from .rules import GuardRule, NameRule
 
 __all__ = ["DEFAULT_TARGETS_FILE", "RESERVED_NAMES", "Mention", "Target", "Targets", "load_targets"]
 
 DEFAULT_TARGETS_FILE = "targets.yaml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_KEYS = {"label", "description", "aliases", "patterns", "exclude"}
+_KEYS = {"label", "description", "aliases", "patterns", "exclude", "roles", "blockers", "titles", "guards"}
 RESERVED_NAMES = frozenset({"all"})
 
 
 @dataclass(frozen=True)
 class Mention:
-    """A reference to a target: ``text`` spans ``start:end`` of the searched text (plus offset)."""
+    """A reference to a target: ``text`` spans ``start:end`` of the searched text (plus offset).
+
+    ``rule`` says what made it a mention: ``alias``, ``pattern``, ``role name``, ``apposition: ...``,
+    ``title: ...``, ``name: ...`` (a name introduced by one of those), ``entity: ...`` (spaCy).
+    """
 
     target: str
     start: int
     end: int
     text: str
+    rule: str = ""
 
 
 def _literal(alias: str) -> str:
@@ -67,34 +81,131 @@ class Target:
     patterns: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     description: str = ""
+    roles: tuple[str, ...] = ()
+    blockers: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
 
     @functools.cached_property
     def _regex(self) -> re.Pattern:
         literals = [_literal(a) for a in sorted(self.aliases, key=len, reverse=True)]
-        return re.compile("|".join(literals + [f"(?:{p})" for p in self.patterns]))
+        parts = []
+        if literals:
+            parts.append("(?P<_alias>" + "|".join(literals) + ")")
+        if self.patterns:
+            parts.append("(?P<_pattern>" + "|".join(f"(?:{p})" for p in self.patterns) + ")")
+        return re.compile("|".join(parts))
 
     @functools.cached_property
     def _exclude_regex(self) -> re.Pattern | None:
         parts = [e[3:] if e.startswith("re:") else _literal(e) for e in self.exclude]
         return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
 
-    def find(self, text: str, offset: int = 0) -> list[Mention]:
-        """Return the target's mentions in ``text``, offsets shifted by ``offset``."""
+    @functools.cached_property
+    def _names(self) -> NameRule | None:
+        return NameRule(self.roles, self.blockers, self.titles) if self.roles or self.blockers or self.titles else None
+
+    @functools.cached_property
+    def _guard(self) -> GuardRule | None:
+        return GuardRule(self.guards) if self.guards else None
+
+    def names(self, text: str) -> dict[str, str]:
+        """Return the names that ``text`` introduces for the target (by role or title), each with its rule.
+
+        A titled person gives the full name and the surname; a named organisation also gives
+        the acronym that follows it ("... Media of Tajikistan (NANSMIT)").
+        """
+        if self._names is None:
+            return {}
+        names: dict[str, str] = {}
+        for span in self._names.find(text):
+            name = span.name.strip()
+            if len(name) < 3 or self._rejected(text, span.start, span.end):
+                continue
+            names.setdefault(name, span.rule)
+            words = name.split()
+            if span.rule.startswith("title") and len(words) > 1:
+                surname = words[-1]
+                if len(surname) > 2 and not re.search(rf"\b{re.escape(surname.lower())}\b", text):
+                    names.setdefault(surname, span.rule)
+            acronym = re.match(rf"{re.escape(name)}(?:,?\s+(?:known as|or)\s+|\s*\()([A-Z][\w.-]{{1,15}})", text[span.start:])
+            if acronym and not span.rule.startswith("title"):
+                names.setdefault(acronym.group(1), span.rule)
+        return names
+
+    def blocks(self, text: str) -> bool:
+        """Return whether ``text`` holds one of the target's ``blockers``."""
+        return self._names is not None and self._names.blocked(text)
+
+    def rejects(self, text: str, start: int, end: int) -> bool:
+        """Return whether a span found by another means (an entity) overlaps an exclusion or is guarded or blocked."""
         excluded = [m.span() for m in self._exclude_regex.finditer(text)] if self._exclude_regex else []
-        mentions = []
+        if any(lo < end and start < hi for lo, hi in excluded):
+            return True
+        return self._rejected(text, start, end, [])
+
+    def _rejected(self, text: str, start: int, end: int, excluded: list[tuple[int, int]] | None = None) -> bool:
+        """Return whether a candidate mention is excluded, guarded or blocked."""
+        if excluded is None:
+            excluded = [m.span() for m in self._exclude_regex.finditer(text)] if self._exclude_regex else []
+        if any(lo <= start and end <= hi for lo, hi in excluded):
+            return True
+        if self._guard is not None and self._guard.guarded(text, start, end):
+            return True
+        return self._names is not None and self._names.blocked_before(text, start)
+
+    def find(self, text: str, offset: int = 0, *, names: Mapping[str, str] | None = None) -> list[Mention]:
+        """Return the target's mentions in ``text``, offsets shifted by ``offset``.
+
+        Parameters
+        ----------
+        text : str
+        offset : int
+            Added to every start and end (a paragraph's offset in its article).
+        names : mapping of str to str, optional
+            Names introduced elsewhere in the article (see :meth:`names`), with their rules;
+            they count here too. Names introduced in ``text`` itself always count.
+
+        Returns
+        -------
+        list of Mention, in order, without overlaps (the longer one is kept).
+        """
+        excluded = [m.span() for m in self._exclude_regex.finditer(text)] if self._exclude_regex else []
+        found = []
         for match in self._regex.finditer(text):
             start, end = _trimmed(text, *match.span())  # an alias or pattern may take in spaces around the name
-            if start == end or any(lo <= start and end <= hi for lo, hi in excluded):
+            if start == end or self._rejected(text, start, end, excluded):
                 continue
-            mentions.append(Mention(self.name, offset + start, offset + end, text[start:end]))
+            found.append((start, end, "alias" if match.lastgroup == "_alias" else "pattern"))
+        if self._names is not None:
+            for span in self._names.find(text):
+                if not self._rejected(text, span.start, span.end, excluded):
+                    found.append((span.start, span.end, span.rule))
+        learned = {**(names or {}), **self.names(text)}
+        if learned:
+            regex = re.compile("|".join(_literal(n) for n in sorted(learned, key=len, reverse=True)))
+            for match in regex.finditer(text):
+                start, end = match.span()
+                if not self._rejected(text, start, end, excluded):
+                    found.append((start, end, f"name: {learned[match.group()]}"))
+        mentions: list[Mention] = []
+        for start, end, rule in sorted(found, key=lambda f: (f[0], -f[1])):
+            if mentions and start < mentions[-1].end - offset:
+                continue  # inside (or overlapping) a longer mention found first
+            mentions.append(Mention(self.name, offset + start, offset + end, text[start:end], rule))
         return mentions
 
 
 class Targets(Mapping[str, Target]):
-    """An ordered, read-only collection of targets, looked up by name."""
+    """An ordered, read-only collection of targets, looked up by name.
 
-    def __init__(self, targets: Iterable[Target]):
+    ``entities`` turns on the spaCy entity step of presence for the whole article
+    (:func:`edm_stance.presence.find_article_mentions`), for the targets that have roles or guards.
+    """
+
+    def __init__(self, targets: Iterable[Target], *, entities: bool = False):
         self._targets = {t.name: t for t in targets}
+        self.entities = entities
 
     def __getitem__(self, name: str) -> Target:
         try:
@@ -115,7 +226,7 @@ class Targets(Mapping[str, Target]):
 
     def select(self, names: Iterable[str]) -> "Targets":
         """Return the named targets only, in the order given."""
-        return Targets(self[name] for name in names)
+        return Targets((self[name] for name in names), entities=self.entities)
 
     def find_mentions(self, text: str, offset: int = 0) -> list[Mention]:
         """Return every target's mentions in ``text``, sorted by position."""
@@ -150,10 +261,14 @@ def _parse_target(name: object, spec: object, source: str) -> Target:
         patterns=_string_list(spec.get("patterns"), where, "patterns"),
         exclude=_string_list(spec.get("exclude"), where, "exclude"),
         description=str(spec.get("description") or ""),
+        roles=_string_list(spec.get("roles"), where, "roles"),
+        blockers=_string_list(spec.get("blockers"), where, "blockers"),
+        titles=_string_list(spec.get("titles"), where, "titles"),
+        guards=_string_list(spec.get("guards"), where, "guards"),
     )
     if not target.aliases and not target.patterns:
         raise TargetsFileError(f"{where} has neither 'aliases' nor 'patterns'")
-    for expression in [*target.patterns, *(e[3:] for e in target.exclude if e.startswith("re:"))]:
+    for expression in [*target.patterns, *target.titles, *(e[3:] for e in target.exclude if e.startswith("re:"))]:
         try:
             re.compile(expression)
         except re.error as exc:
@@ -171,7 +286,7 @@ def _read_yaml(text: str, source: str) -> list[Target]:
     return [_parse_target(name, spec, source) for name, spec in data.items()]
 
 
-def load_targets(path: str | Path | None = None, *, include_defaults: bool = True) -> Targets:
+def load_targets(path: str | Path | None = None, *, include_defaults: bool = True, entities: bool = False) -> Targets:
     """Load the default targets, extended (or overridden by name) by those in ``path``.
 
     Parameters
@@ -180,6 +295,8 @@ def load_targets(path: str | Path | None = None, *, include_defaults: bool = Tru
         A user's targets YAML file.
     include_defaults : bool
         Start from the shipped russia/west/ngos definitions.
+    entities : bool
+        Add spaCy's entity step to presence (see :mod:`edm_stance.entities`).
 
     Examples
     --------
@@ -202,4 +319,4 @@ def load_targets(path: str | Path | None = None, *, include_defaults: bool = Tru
         user = _read_yaml(text, str(path))
         names = {t.name for t in user}
         targets = [t for t in targets if t.name not in names] + user
-    return Targets(targets)
+    return Targets(targets, entities=entities)

@@ -2,7 +2,8 @@
 
 A scorer is anything with a ``name`` and ``score(articles, targets) -> DataFrame``
 (:class:`Scorer`). Most scorers derive from :class:`MentionScorer`, which finds the targets'
-mentions, asks the subclass to score each (paragraph, target) pair that has mentions, and
+mentions in each article (:func:`edm_stance.presence.find_article_mentions`), asks the
+subclass to score each (paragraph, target) pair that has mentions, and
 fills in the ``absent`` rows, so a new model is one new method, ``score_units``.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..article import Article, Paragraph, Sentence
+from ..presence import find_article_mentions
 from ..targets import Mention, Target, Targets
 
 __all__ = [
@@ -129,9 +131,10 @@ class MentionScorer(abc.ABC):
             articles = [articles]
         units, rows = [], []
         for article in articles:
-            for paragraph in article.paragraphs:
+            found = find_article_mentions(article, targets, entities=targets.entities)
+            for paragraph, by_target in zip(article.paragraphs, found, strict=True):
                 for target in targets.values():
-                    mentions = tuple(target.find(paragraph.text, paragraph.start))
+                    mentions = tuple(by_target[target.name])
                     row = {"article_id": article.article_id, "paragraph": paragraph.number, "target": target.name,
                            "label": "absent", "score": np.nan, "confidence": np.nan, "score_low": np.nan,
                            "score_high": np.nan, "n_mentions": len(mentions), "evidence": ""}
