@@ -24,8 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .article import split_sentences
+from .article import Paragraph, split_sentences
 from .errors import DataFileError
+from .presence import find_article_mentions
 from .targets import Targets
 
 __all__ = [
@@ -139,23 +140,43 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def corpus_examples(paragraphs: Iterable[CorpusParagraph], targets: Targets) -> list[PairExample]:
-    """Turn corpus paragraphs into examples: one per (paragraph, target) with rule mentions."""
+    """Turn corpus paragraphs into examples: one per (paragraph, target) with mentions.
+
+    Mentions are found article by article, as the scorers find them (names introduced in one
+    paragraph count in the others), so the model trains on the inputs it will be given.
+    """
     examples = []
+    by_article: dict[str, list[CorpusParagraph]] = {}
     for para in paragraphs:
-        sentences = _sentence_spans(para.text)
-        for name in CORPUS_TARGETS:
-            mentions = targets[name].find(para.text)
-            if not mentions:
-                continue
-            strength = para.strength.get(name)
-            examples.append(PairExample(
-                input=StanceInput(para.text, tuple((m.start, m.end) for m in mentions), targets[name].label, sentences),
-                label=LABELS.index(para.labels[name]),
-                group=para.article_id,
-                strength=None if strength is None else float(strength),
-                phenomena=para.phenomena,
-                key=(para.article_id, para.paragraph, name),
-            ))
+        by_article.setdefault(para.article_id, []).append(para)
+    for article_paragraphs in by_article.values():
+        found = find_article_mentions([_as_paragraph(p) for p in article_paragraphs], targets, entities=targets.entities)
+        for para, by_target in zip(article_paragraphs, found):
+            examples += _paragraph_examples(para, by_target, targets)
+    return examples
+
+
+def _as_paragraph(para: CorpusParagraph) -> Paragraph:
+    """A corpus paragraph as an article Paragraph whose offsets are its own (start 0)."""
+    return Paragraph(para.paragraph, 0, len(para.text), para.text, split_sentences(para.text))
+
+
+def _paragraph_examples(para: CorpusParagraph, by_target: dict, targets: Targets) -> list[PairExample]:
+    examples = []
+    sentences = _sentence_spans(para.text)
+    for name in CORPUS_TARGETS:
+        mentions = by_target[name]
+        if not mentions:
+            continue
+        strength = para.strength.get(name)
+        examples.append(PairExample(
+            input=StanceInput(para.text, tuple((m.start, m.end) for m in mentions), targets[name].label, sentences),
+            label=LABELS.index(para.labels[name]),
+            group=para.article_id,
+            strength=None if strength is None else float(strength),
+            phenomena=para.phenomena,
+            key=(para.article_id, para.paragraph, name),
+        ))
     return examples
 
 
