@@ -1,17 +1,39 @@
-"""Shared fixtures: paths to the seed article, the gold file and test fixtures."""
+"""Shared fixtures: paths to the seed article, the gold file, NewsMTSC (when present) and test fixtures."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
-SHARED = ROOT.parent / "shared"
 GOLD = ROOT / "data" / "gold" / "edm-v3-i138.csv"
-NEWSMTSC = SHARED / "datasets" / "newsmtsc"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _find_newsmtsc() -> tuple[Path | None, str]:
+    """NewsMTSC for the tests: $EDM_STANCE_NEWSMTSC, else ../shared/datasets/newsmtsc beside the checkout (CI's layout)."""
+    from edm_stance.errors import DataFileError
+    from edm_stance.newsmtsc import NEWSMTSC_ENV, newsmtsc_dir
+
+    beside = ROOT.parent / "shared" / "datasets" / "newsmtsc"
+    try:
+        return newsmtsc_dir(os.environ.get(NEWSMTSC_ENV) or (beside if beside.is_dir() else None)), ""
+    except DataFileError as exc:
+        return None, str(exc)
+
+
+NEWSMTSC, NEWSMTSC_MISSING = _find_newsmtsc()
+
+
+@pytest.fixture(scope="session")
+def newsmtsc() -> Path:
+    """The NewsMTSC folder; the test is skipped, with the reason, when the dataset is not here."""
+    if NEWSMTSC is None:
+        pytest.skip(f"NewsMTSC not available: {NEWSMTSC_MISSING}")
+    return NEWSMTSC
 
 
 def fixture_path(name: str) -> Path:

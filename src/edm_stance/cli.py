@@ -45,8 +45,6 @@ def _positive_int(value: str) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from .newsmtsc import DEFAULT_NEWSMTSC_DIR
-
     parser = argparse.ArgumentParser(
         prog="edm-stance", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -105,7 +103,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Train the tsc model: LoRA on all-MiniLM-L6-v2 with a 3-way head, on NewsMTSC train.jsonl "
         "minus a held-out train-dev slice that picks the best epoch and the neutral band.",
     )
-    train.add_argument("--data", default=str(DEFAULT_NEWSMTSC_DIR), metavar="DIR", help="folder with train.jsonl")
+    train.add_argument("--data", metavar="DIR",
+                       help="the NewsMTSC folder with train.jsonl; default: $EDM_STANCE_NEWSMTSC")
     train.add_argument("--output", required=True, metavar="DIR", help="where to write the adapter")
     train.add_argument("--epochs", type=_positive_int, default=5)
     train.add_argument("--batch-size", type=_positive_int, default=32)
@@ -214,8 +213,10 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
+    from .newsmtsc import newsmtsc_dir
     from .training import TrainConfig, train
 
+    data = newsmtsc_dir(args.data)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = TrainConfig(
         epochs=args.epochs,
@@ -227,7 +228,7 @@ def _train(args: argparse.Namespace) -> None:
         seed=args.seed,
         limit=args.limit,
     )
-    report = train(args.data, args.output, config)
+    report = train(data, args.output, config)
     print(f"best epoch {report['best_epoch']}, train-dev F1m {report['history'][report['best_epoch'] - 1]['f1m']:.3f}; "
           f"saved to {args.output}")
 
