@@ -42,4 +42,6 @@ def test_display_uses_names_percentages_and_shows_nothing_for_missing(stance):
     shown = tables.for_display(frames, percent=["share"]).to_html()
     assert ">29%</td>" in shown and ">2%</td>" in shown and ">2.0<" not in shown and ">29.0<" not in shown
     assert ">Economic</td>" in shown and ">Energy</td>" in shown and ">civil_society_rights<" not in shown
-    assert "white-space: nowrap" in tables.for_display(stance).to_html()  # ids never wrap
+    shown = tables.for_display(stance.iloc[3:]).to_html()
+    assert "white-space: nowrap" in shown and "text-align: left" in shown  # ids never wrap, text reads left to right
+    assert 'class="row_heading' not in shown  # no row numbers

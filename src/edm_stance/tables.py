@@ -87,8 +87,8 @@ def for_display(table: pd.DataFrame, *, percent: Iterable[str] = (), digits: int
     Returns
     -------
     pandas.io.formats.style.Styler
-        Underscores in headers become spaces; missing values show as nothing; a plain
-        row-number index is hidden.
+        Underscores in headers become spaces; missing values show as nothing; text is
+        left-aligned; an unnamed row-number index is hidden.
     """
     chosen = {**_default_names(), **(names or {})}
     shown = table.copy()
@@ -111,6 +111,10 @@ def for_display(table: pd.DataFrame, *, percent: Iterable[str] = (), digits: int
     no_wrap = [header[c] for c in table.columns if c in _NO_WRAP]
     if no_wrap:
         styler = styler.set_properties(subset=no_wrap, **{"white-space": "nowrap"})
-    if isinstance(table.index, pd.RangeIndex):
+    text = [header[c] for c in table.columns if c not in percent and not pd.api.types.is_numeric_dtype(table[c])
+            and not pd.api.types.is_datetime64_any_dtype(table[c])]
+    if text:
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    if table.index.name is None and pd.api.types.is_integer_dtype(table.index):
         styler = styler.hide(axis="index")
     return styler
