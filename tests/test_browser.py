@@ -144,8 +144,9 @@ def browser(workspace):
                      "--disable-dev-shm-usage", "--window-size=1400,1000",
                      f"--user-data-dir={workspace / 'chromium'}"):
         options.add_argument(argument)
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let selenium look for a driver online
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_OFFLINE", "true")  # never let selenium look for a driver or browser online
+        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_script_timeout(30)
     try:
         yield driver

@@ -113,8 +113,9 @@ def for_display(table: pd.DataFrame, *, percent: Iterable[str] = (), digits: int
         styler = styler.set_properties(subset=no_wrap, **{"white-space": "nowrap"})
     text = [header[c] for c in table.columns if c not in percent and not pd.api.types.is_numeric_dtype(table[c])
             and not pd.api.types.is_datetime64_any_dtype(table[c])]
-    if text:
-        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    if text:  # cells and their headers
+        styler = styler.set_table_styles({column: [{"selector": "", "props": "text-align: left;"}] for column in text},
+                                         overwrite=False)
     if table.index.name is None and pd.api.types.is_integer_dtype(table.index):
         styler = styler.hide(axis="index")
     return styler
