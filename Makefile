@@ -35,7 +35,7 @@ report: $(STAMP)
 	$(VENV)/bin/edm-stance report $(ARTICLE) -o $(REPORT_DIR)
 
 lab: $(STAMP) kernel git-filter
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # The kernel the notebooks name in their metadata: this virtualenv's Python.
 kernel:
