@@ -13,16 +13,20 @@ GOLD = ROOT / "data" / "gold" / "edm-v3-i138.csv"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def _find_newsmtsc() -> tuple[Path | None, str]:
-    """NewsMTSC for the tests: $EDM_STANCE_NEWSMTSC, else ../shared/datasets/newsmtsc beside the checkout (CI's layout)."""
+def _find_newsmtsc() -> tuple[Path, str]:
+    """NewsMTSC for the tests: $EDM_STANCE_NEWSMTSC, else ../shared/datasets/newsmtsc beside the checkout (CI's layout).
+
+    Returns the folder and, when it holds no NewsMTSC, why (as :func:`edm_stance.newsmtsc.newsmtsc_dir` says it).
+    """
     from edm_stance.errors import DataFileError
     from edm_stance.newsmtsc import NEWSMTSC_ENV, newsmtsc_dir
 
     beside = ROOT.parent / "shared" / "datasets" / "newsmtsc"
+    chosen = os.environ.get(NEWSMTSC_ENV) or (str(beside) if beside.is_dir() else None)
     try:
-        return newsmtsc_dir(os.environ.get(NEWSMTSC_ENV) or (beside if beside.is_dir() else None)), ""
+        return newsmtsc_dir(chosen), ""
     except DataFileError as exc:
-        return None, str(exc)
+        return Path(chosen) if chosen else beside, str(exc)
 
 
 NEWSMTSC, NEWSMTSC_MISSING = _find_newsmtsc()
@@ -31,7 +35,7 @@ NEWSMTSC, NEWSMTSC_MISSING = _find_newsmtsc()
 @pytest.fixture(scope="session")
 def newsmtsc() -> Path:
     """The NewsMTSC folder; the test is skipped, with the reason, when the dataset is not here."""
-    if NEWSMTSC is None:
+    if NEWSMTSC_MISSING:
         pytest.skip(f"NewsMTSC not available: {NEWSMTSC_MISSING}")
     return NEWSMTSC
 
