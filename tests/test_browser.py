@@ -7,8 +7,8 @@ kernel, runs all cells from the Run menu and checks that every code cell ran and
 cell shows an error or a stderr box. For notebook 01 it also measures the highlighted text
 in JupyterLab, in the report's HTML (nbconvert, as ``edm-stance report`` writes it) and in
 the standalone page: the text column must take the width left by the ¶ and margin columns.
-Notebook 04 runs with ``scorer = "lexicon"`` (its default, tsc, scores 210 articles in about
-4 minutes on 2 cores; the rest of the notebook is the same).
+Notebook 04 runs with ``scorer = "lexicon"``: its default, tsc, would add over 3 minutes of
+scoring its 132 demo articles on 2 cores; the rest of the notebook is the same.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); skipped,
 with the reason, without them.

@@ -1,11 +1,13 @@
 """Write the synthetic training corpus as article files, the default input of notebook 04.
 
 Reads ``paragraphs.jsonl`` beside this script (invented paragraphs in invented articles,
-written for this project) and writes one ``.txt`` per article into ``data/synthetic-articles/``,
-in the project's input format: a header (``Title:``, ``By:``, ``Date:``, ``Source:``) that
-marks the text as synthetic, then the paragraphs separated by blank lines. The date is the
-article's year (the corpus gives no day). Every text is invented: these files exercise the
-comparison of issues; they are not EDM articles and no finding may be drawn from them.
+written for this project) and writes a fixed sample of its articles, ``PER_YEAR`` a year (the
+first by SHA-256 of the id, so every region can be drawn and the sample stays the same size
+as the corpus grows), one ``.txt`` each, into ``data/synthetic-articles/``, in the project's
+input format: a header (``Title:``, ``By:``, ``Date:``, ``Source:``) that marks the text as
+synthetic, then the paragraphs separated by blank lines. The date is the article's year (the
+corpus gives no day). Every text is invented: these files show how issues are compared; they
+are not EDM articles and no finding may be drawn from them.
 
     python data/training/synthetic-edm/write_articles.py          # rewrite the .txt files
     python data/training/synthetic-edm/write_articles.py --check  # exit 1 if they are out of date
@@ -14,6 +16,7 @@ comparison of issues; they are not EDM articles and no finding may be drawn from
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import defaultdict
@@ -22,18 +25,25 @@ from pathlib import Path
 CORPUS = Path(__file__).resolve().parent / "paragraphs.jsonl"
 ARTICLES = CORPUS.parents[2] / "synthetic-articles"
 MARK = "SYNTHETIC (invented text, not an EDM article)"
+PER_YEAR = 6  # articles a year: 132 over 2004-2025, a first run of notebook 04 in minutes
 
 
-def article_files(corpus: Path = CORPUS) -> dict[str, str]:
-    """Return {file name: text} for every article of the corpus, paragraphs in order."""
+def article_files(corpus: Path = CORPUS, per_year: int = PER_YEAR) -> dict[str, str]:
+    """Return {file name: text} for the sampled articles of the corpus, paragraphs in order."""
     articles: dict[str, list[dict]] = defaultdict(list)
     with corpus.open(encoding="utf-8") as lines:
         for line in lines:
             if line.strip():
                 record = json.loads(line)
                 articles[record["article_id"]].append(record)
+    by_year: dict[int, list[str]] = defaultdict(list)
+    for article_id, records in articles.items():
+        by_year[records[0]["year"]].append(article_id)
+    chosen = sorted(article_id for ids in by_year.values()
+                    for article_id in sorted(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())[:per_year])
     files = {}
-    for article_id, records in sorted(articles.items()):
+    for article_id in chosen:
+        records = articles[article_id]
         records.sort(key=lambda record: record["paragraph"])
         first = records[0]
         header = (f"Title: [synthetic] {first['title']}\n"
