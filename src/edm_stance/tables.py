@@ -1,6 +1,6 @@
 """Tables for reading: a per-target summary of an article, and any table as a notebook shows it.
 
-The analysis tables keep code names (``russia``, ``civil_society``) and full precision, as
+The analysis tables keep code names (``russia``, ``civil_society_rights``) and full precision, as
 they are written to CSV. :func:`for_display` only prepares what a reader sees: display
 names instead of code names, rounded numbers, shares as whole percentages, nothing shown
 for a missing value, and identifiers kept on one line.
