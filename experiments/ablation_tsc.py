@@ -14,7 +14,7 @@ from pathlib import Path
 
 from edm_stance import evaluate_tables, get_scorer, load_targets, read_article, read_table
 from edm_stance.evaluation import newsmtsc_metrics
-from edm_stance.newsmtsc import DEFAULT_NEWSMTSC_DIR, read_newsmtsc
+from edm_stance.newsmtsc import newsmtsc_dir, read_newsmtsc
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
@@ -32,11 +32,12 @@ VARIANTS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+", help="adapter folders (default one: src/edm_stance/data/model)")
-    parser.add_argument("--newsmtsc", default=str(DEFAULT_NEWSMTSC_DIR))
+    parser.add_argument("--newsmtsc", metavar="DIR", help="NewsMTSC folder; default: $EDM_STANCE_NEWSMTSC")
     args = parser.parse_args()
 
     article, targets, gold = read_article(SEED), load_targets(), read_table(GOLD, kind="gold")
-    splits = {name: read_newsmtsc(Path(args.newsmtsc) / f"{name}.jsonl") for name in ("devtest_rw", "devtest_mt")}
+    folder = newsmtsc_dir(args.newsmtsc)
+    splits = {name: read_newsmtsc(folder / f"{name}.jsonl") for name in ("devtest_rw", "devtest_mt")}
     print("| model | aggregation | devtest_rw F1m | devtest_mt F1m | seed stance macro-F1 | seed accuracy |")
     print("|---|---|---|---|---|---|")
     for model in args.models:

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the seed article, the gold file and test fixtures."""
+"""Shared fixtures: paths to the seed article, the gold file, NewsMTSC (when present) and test fixtures."""
 
 from __future__ import annotations
 
@@ -11,10 +11,35 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
-SHARED = ROOT.parent / "shared"
 GOLD = ROOT / "data" / "gold" / "edm-v3-i138.csv"
-NEWSMTSC = SHARED / "datasets" / "newsmtsc"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _find_newsmtsc() -> tuple[Path, str]:
+    """NewsMTSC for the tests: $EDM_STANCE_NEWSMTSC, else ../shared/datasets/newsmtsc beside the checkout (CI's layout).
+
+    Returns the folder and, when it holds no NewsMTSC, why (as :func:`edm_stance.newsmtsc.newsmtsc_dir` says it).
+    """
+    from edm_stance.errors import DataFileError
+    from edm_stance.newsmtsc import NEWSMTSC_ENV, newsmtsc_dir
+
+    beside = ROOT.parent / "shared" / "datasets" / "newsmtsc"
+    chosen = os.environ.get(NEWSMTSC_ENV) or (str(beside) if beside.is_dir() else None)
+    try:
+        return newsmtsc_dir(chosen), ""
+    except DataFileError as exc:
+        return Path(chosen) if chosen else beside, str(exc)
+
+
+NEWSMTSC, NEWSMTSC_MISSING = _find_newsmtsc()
+
+
+@pytest.fixture(scope="session")
+def newsmtsc() -> Path:
+    """The NewsMTSC folder; the test is skipped, with the reason, when the dataset is not here."""
+    if NEWSMTSC_MISSING:
+        pytest.skip(f"NewsMTSC not available: {NEWSMTSC_MISSING}")
+    return NEWSMTSC
 
 
 def fixture_path(name: str) -> Path:

@@ -150,3 +150,15 @@ def test_explicit_encoding_wins():
 def test_wrong_explicit_encoding_is_refused():
     with pytest.raises(ArticleReadError, match=re.escape("x: cannot be decoded as utf-8")):
         decode_text("Café".encode("latin-1"), "x", encoding="utf-8")
+
+
+def test_display_title_is_never_empty(seed_article):
+    assert seed_article.title is None and seed_article.display_title == "EDM Vol. 3, No. 138"
+    titled = parse_article("Title: Gas and Loans\n\nMoscow offered gas.", "a")
+    assert titled.display_title == "Gas and Loans"
+    volume_only = parse_article("Publication: Eurasia Daily Monitor Volume: 22\n\nMoscow offered gas.", "a")
+    assert volume_only.display_title == "EDM Vol. 22"
+    long_first = "Moscow offered cheap gas and new loans to Bishkek while the Kremlin praised the partnership at length. Then more."
+    untitled = parse_article(long_first, "a")
+    assert untitled.display_title == "Moscow offered cheap gas and new loans to Bishkek while the Kremlin praised…"
+    assert parse_article("Short one. Two.", "b").display_title == "Short one."

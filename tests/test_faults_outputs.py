@@ -83,12 +83,12 @@ def test_csv_and_parquet_outputs_have_their_own_manifests(tmp_path, capsys):
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_output_files_follow_the_umask(tmp_path, capsys, isolated_cache, umask, mode):
-    from edm_stance import plots
+    from edm_stance import highlight
 
     old = os.umask(umask)
     try:
         code, _, err = score(["-o", tmp_path / "out.parquet"], capsys)
-        page = plots.HighlightedText("<p>x</p>").save(tmp_path / "page.html")
+        page = highlight.HighlightedText("<p>x</p>").save(tmp_path / "page.html")
     finally:
         os.umask(old)
     assert code == 0, err

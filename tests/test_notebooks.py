@@ -1,16 +1,18 @@
-"""The notebooks: committed without outputs, thin, and executing cleanly on the seed and short articles."""
+"""The notebooks: committed without outputs, on the project's kernel, thin, and executing cleanly on the seed and short articles."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.conftest import ROOT, SEED, fixture_path
+from tests.conftest import NEWSMTSC, NEWSMTSC_MISSING, ROOT, SEED, fixture_path
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -20,6 +22,8 @@ EXPECTED_FIGURES = {
     "03_model_check": ["03_confusion_seed", "03_confusion_newsmtsc"],
     "04_compare_issues": ["04_stance_over_time", "04_stance_by_country"],
 }
+KERNELSPEC = {"name": "edm-stance", "display_name": "Python (edm-stance)", "language": "python"}
+STDERR = 'data-mime-type="application/vnd.jupyter.stderr"'  # a stderr box in nbconvert's HTML
 
 
 def _kernel_env(monkeypatch):
@@ -31,15 +35,66 @@ def test_the_notebooks_are_there():
     assert [nb.stem for nb in NOTEBOOKS] == list(EXPECTED_FIGURES)
 
 
+def _as_committed(path: Path):
+    """The notebook as git holds it for the next commit (the index, after the nbstripout filter); else the file.
+
+    JupyterLab autosaves outputs into the working copy; what matters is what a commit takes.
+    """
+    staged = subprocess.run(["git", "show", f":{path.relative_to(ROOT).as_posix()}"], cwd=ROOT, capture_output=True)
+    if staged.returncode == 0:
+        return nbformat.reads(staged.stdout.decode("utf-8"), as_version=4)
+    return nbformat.read(path, as_version=4)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_notebook_has_no_outputs_and_a_parameters_cell_first(path):
+    committed = _as_committed(path)
+    assert all(not cell.get("outputs") and cell.get("execution_count") is None
+               for cell in committed.cells if cell.cell_type == "code"), f"{path.name}: strip outputs"
+    assert committed.metadata.get("kernelspec") == KERNELSPEC
     notebook = nbformat.read(path, as_version=4)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert all(not cell.outputs and cell.execution_count is None for cell in code_cells), f"{path.name}: strip outputs"
+    assert notebook.metadata.get("kernelspec") == KERNELSPEC, f"{path.name}: open it on the project's kernel"
     assert "parameters" in notebook.cells[0].metadata.get("tags", [])
     assert re.search(r"^output_dir: str = ", notebook.cells[0].source, re.MULTILINE)
     assert notebook.cells[1].cell_type == "markdown" and "**Question.**" in notebook.cells[1].source
     assert not any(re.search(r"^\s*(def|class) |lambda\b", cell.source, re.MULTILINE) for cell in code_cells)
+
+
+def test_make_installs_the_kernel_the_notebooks_name():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"KERNEL := {KERNELSPEC['name']}\n" in makefile and f"KERNEL_NAME := {KERNELSPEC['display_name']}\n" in makefile
+    assert re.search(r"^lab: .*\bkernel\b.*\bgit-filter\b", makefile, re.MULTILINE)
+
+
+@pytest.mark.skipif(shutil.which("git") is None or shutil.which("make") is None, reason="needs git and make")
+def test_git_filter_strips_outputs_and_ignores_autosaves(tmp_path):
+    """`make git-filter` in a fresh repository: a notebook with outputs is committed without them,
+    and an autosave that only adds outputs changes nothing that a commit would take."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q")
+    shutil.copy(ROOT / ".gitattributes", tmp_path)
+    subprocess.run(["make", "-s", "-f", str(ROOT / "Makefile"), "git-filter", f"VENV={ROOT / '.venv'}"], cwd=tmp_path,
+                   check=True, capture_output=True)
+    notebook = nbformat.read(NOTEBOOKS[0], as_version=4)
+    run = nbformat.from_dict(notebook)
+    run.cells[2].outputs = [nbformat.v4.new_output("stream", name="stderr", text="noise\n")]
+    run.cells[2].execution_count = 1
+    run.metadata["language_info"] = {"name": "python", "version": "3.11.2"}
+    nbformat.write(run, tmp_path / "a.ipynb")
+    git("add", ".gitattributes", "a.ipynb")
+    committed = nbformat.reads(git("show", ":a.ipynb"), as_version=4)
+    assert not committed.cells[2].outputs and committed.cells[2].execution_count is None
+    assert committed.metadata == {"kernelspec": KERNELSPEC}
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "notebook")
+    run.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="autosaved\n")]
+    run.cells[2].execution_count = 7
+    nbformat.write(run, tmp_path / "a.ipynb")
+    assert git("diff") == ""  # git status may list the file (its size changed) until the next `git add`
+    git("add", "a.ipynb")
+    assert git("status", "--porcelain") == ""
 
 
 def _issues_folder(folder: Path) -> Path:
@@ -62,18 +117,28 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch):
     _kernel_env(monkeypatch)
     parameters = {"output_dir": str(tmp_path)}
     if name == "03_model_check":
-        parameters["n_newsmtsc"] = 60
+        parameters.update(n_newsmtsc=60, newsmtsc_dir="" if NEWSMTSC_MISSING else str(NEWSMTSC))
     elif name == "04_compare_issues":
         parameters.update(results_path=str(_issues_folder(tmp_path / "issues")), scorer="lexicon", freq="QS")
     else:
         parameters["article_path"] = str(SEED)
     papermill.execute_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
                                parameters=parameters, cwd=str(NOTEBOOK_DIR), progress_bar=False, kernel_name="python3")
-    for figure in EXPECTED_FIGURES[name]:
+    expected = [f for f in EXPECTED_FIGURES[name] if not NEWSMTSC_MISSING or f != "03_confusion_newsmtsc"]
+    for figure in expected:
         for suffix in (".png", ".svg"):
-            assert (tmp_path / "figures" / f"{figure}{suffix}").stat().st_size > 5000
+            path = tmp_path / "figures" / f"{figure}{suffix}"
+            assert path.stat().st_size > 5000
+            assert path.stat().st_mode & 0o777 == 0o644
     executed = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
-    assert not [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    printed = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
+    if name == "03_model_check" and NEWSMTSC_MISSING:
+        assert f"The NewsMTSC check is skipped: {NEWSMTSC_MISSING}" in printed
+        assert not (tmp_path / "figures" / "03_confusion_newsmtsc.png").exists()
+    if name == "01_stance_through_the_article":
+        assert (tmp_path / "01_highlighted_text.html").stat().st_mode & 0o777 == 0o644
 
 
 def _digest(folder: Path) -> str:
@@ -86,7 +151,7 @@ def _digest(folder: Path) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fixture", ["two_paragraphs.txt", "executive_summary.txt"])
+@pytest.mark.parametrize("fixture", ["two_paragraphs.txt", "executive_summary.txt", "no_targets.txt"])
 def test_report_on_short_articles_leaves_notebooks_untouched(fixture, tmp_path, monkeypatch):
     from edm_stance.report import run_report
 
@@ -102,3 +167,9 @@ def test_report_on_short_articles_leaves_notebooks_untouched(fixture, tmp_path, 
     assert (folder / "figures" / "02_frame_shift.svg").is_file()
     html = (folder / "01_stance_through_the_article.html").read_text(encoding="utf-8")
     assert "Stance through the article" in html and "Traceback" not in html
+    assert STDERR not in html
+    assert (folder / "01_stance_through_the_article.html").stat().st_mode & 0o777 == 0o644
+    executed = nbformat.read(folder / "01_stance_through_the_article.ipynb", as_version=4)
+    injected = next(c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f'article_path = "../tests/fixtures/{fixture}"' in injected  # relative to notebooks/, where it ran
+    assert not re.search(r'= "/', injected) and str(ROOT) not in html  # no absolute path of this machine

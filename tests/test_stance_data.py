@@ -61,7 +61,7 @@ def test_mark_wraps_every_mention_and_moves_sentences():
 def test_crop_keeps_mention_sentences_and_drops_the_farthest():
     sentences = [f"Filler sentence number {i} here." for i in range(30)]
     sentences[25] = "NATO responded."
-    text, spans, cursor = " ".join(sentences), [], 0
+    text, cursor = " ".join(sentences), 0
     bounds = []
     for s in sentences:
         bounds.append((cursor, cursor + len(s)))

@@ -63,7 +63,7 @@ def test_trained_model_scores_the_seed_through_the_cli(trained_dir, tmp_path, ca
 def test_training_without_newsmtsc_path_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("EDM_STANCE_NEWSMTSC", raising=False)
     assert main(["train", "--output", str(tmp_path / "m")]) == 2
-    assert "pass --newsmtsc DIR or set EDM_STANCE_NEWSMTSC" in capsys.readouterr().err
+    assert "no NewsMTSC folder given" in capsys.readouterr().err
 
 
 def test_not_a_model_folder_is_named(tmp_path):

@@ -12,19 +12,17 @@ from edm_stance.model import MentionInput, StanceModel, mark_mention
 from edm_stance.newsmtsc import entity_swap, read_newsmtsc, split_train_dev
 from edm_stance.training import TrainConfig, train
 
-from .conftest import NEWSMTSC
 
-
-def test_read_newsmtsc_maps_polarity_and_offsets():
-    examples = read_newsmtsc(NEWSMTSC / "devtest_rw.jsonl")
+def test_read_newsmtsc_maps_polarity_and_offsets(newsmtsc):
+    examples = read_newsmtsc(newsmtsc / "devtest_rw.jsonl")
     assert len(examples) > 1000
     assert {ex.label for ex in examples} == {0, 1, 2}
     first = examples[0]
     assert first.mention.mention == first.mention.text[first.mention.start : first.mention.end]
 
 
-def test_split_keeps_sentences_together():
-    examples = read_newsmtsc(NEWSMTSC / "devtest_mt.jsonl")
+def test_split_keeps_sentences_together(newsmtsc):
+    examples = read_newsmtsc(newsmtsc / "devtest_mt.jsonl")
     train_set, dev = split_train_dev(examples, 0.2, seed=1)
     assert not {ex.group for ex in train_set} & {ex.group for ex in dev}
     assert len(train_set) + len(dev) == len(examples)
@@ -38,16 +36,16 @@ def test_mark_mention_crops_long_text_around_the_mention():
     assert len(marked) < 700
 
 
-def test_entity_swap_replaces_every_occurrence():
-    examples = [ex for ex in read_newsmtsc(NEWSMTSC / "devtest_rw.jsonl") if ex.mention.mention == "Trump"]
+def test_entity_swap_replaces_every_occurrence(newsmtsc):
+    examples = [ex for ex in read_newsmtsc(newsmtsc / "devtest_rw.jsonl") if ex.mention.mention == "Trump"]
     swapped = entity_swap(examples[0], random.Random(0))
     assert "Trump" not in swapped.mention.text
     assert swapped.label == examples[0].label
     assert swapped.mention.mention != "Trump"
 
 
-def test_training_code_path(tmp_path):
-    report = train(NEWSMTSC, tmp_path, TrainConfig(epochs=1, batch_size=8, limit=24, seed=3))
+def test_training_code_path(newsmtsc, tmp_path):
+    report = train(newsmtsc, tmp_path, TrainConfig(epochs=1, batch_size=8, limit=24, seed=3))
     assert report["best_epoch"] == 1
     assert report["trainable_parameters"] > 100_000
     config = json.loads((tmp_path / "stance_config.json").read_text())

@@ -57,3 +57,24 @@ def test_countries_and_sharpest_shifts(table):
     assert sharpest[["article_id", "kind"]].values.tolist() == [["a", "flip"]]
     assert sharpest.loc[0, "change"] == pytest.approx(1.0)
     assert sharpest.loc[0, "title"] == "On Bishkek"
+
+
+def test_every_period_between_the_first_and_the_last_is_there(table):
+    later = table[table["article_id"] == "c"].assign(article_id="d", date="2009-03-01")
+    summary = trends.stance_over_time(pd.concat([table, later]), n_boot=50)
+    assert summary["period"].dt.year.tolist() == [2006, 2007, 2008, 2009]
+    empty = summary.iloc[2]
+    assert empty["n_articles"] == 0 and np.isnan(empty["mean_score"]) and np.isnan(empty["low"])
+    assert summary["n_articles"].dtype.kind == "i"
+
+
+def test_volumes_are_ordered_by_number_with_gaps_filled(table):
+    volumes = table.assign(date=None, volume=table["volume"].map({3: 9, 4: 11}))
+    summary = trends.stance_over_time(volumes, n_boot=50)
+    assert summary["period"].tolist() == ["Vol. 9", "Vol. 10", "Vol. 11"]
+    assert summary["n_articles"].tolist() == [2, 0, 1]
+
+
+def test_no_present_target_gives_an_empty_summary(table):
+    summary = trends.stance_over_time(table.assign(label="absent", score=np.nan))
+    assert summary.empty and list(summary.columns) == ["period", "target", "n_articles", "mean_score", "low", "high"]

@@ -15,7 +15,7 @@ from edm_stance.errors import ModelLoadError
 from edm_stance.model import base_model_path
 from edm_stance.scoring import get_scorer
 
-from .conftest import NEWSMTSC, SEED
+from .conftest import SEED
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,9 @@ def test_cli_default_is_tsc_and_runs_offline(tmp_path):
     assert table.loc[(table["paragraph"] == 6) & (table["target"] == "ngos"), "label"].item() == "critical"
 
 
-def test_evaluate_newsmtsc(tmp_path, capsys):
+def test_evaluate_newsmtsc(newsmtsc, tmp_path, capsys):
     sample = tmp_path / "sample.jsonl"
-    lines = (NEWSMTSC / "devtest_rw.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+    lines = (newsmtsc / "devtest_rw.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
     n_mentions = sum(len(json.loads(line)["targets"]) for line in lines)
     assert main(["evaluate", "--newsmtsc", str(sample)]) == 0

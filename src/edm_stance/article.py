@@ -119,6 +119,19 @@ class Article:
     def body_start(self) -> int:
         return self.paragraphs[0].start if self.paragraphs else len(self.text)
 
+    @property
+    def display_title(self) -> str:
+        """Return a title to show, never empty: the header's title, else "EDM Vol. V, No. I", else the first sentence."""
+        if self.title:
+            return self.title
+        if self.volume is not None:
+            return f"EDM Vol. {self.volume}" + (f", No. {self.issue}" if self.issue is not None else "")
+        sentences = self.paragraphs[0].sentences if self.paragraphs else ()
+        if sentences:
+            first = sentences[0].text
+            return first if len(first) <= 80 else first[:79].rsplit(" ", 1)[0] + "…"
+        return self.article_id
+
     def metadata(self) -> dict:
         """Return the article's metadata as a flat dict (for tables and reports)."""
         return {

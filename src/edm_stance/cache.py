@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from .article import Article
-from .errors import EdmStanceError, EdmStanceWarning
+from .errors import EdmStanceWarning
 from .output import atomic_write, check_writable_folder
 from .presence import presence_identity
 from .scoring.base import COLUMNS, LABELS

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import signal
 import sys
 import threading
@@ -137,8 +136,8 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="any Hugging Face encoder (hub id or folder); default: the packaged all-MiniLM-L6-v2")
     train.add_argument("--corpus", action="append", metavar="FILE",
                        help="corpus JSONL file (repeatable); default: data/training/synthetic-edm/paragraphs.jsonl")
-    train.add_argument("--newsmtsc", metavar="DIR", default=os.environ.get("EDM_STANCE_NEWSMTSC"),
-                       help="NewsMTSC folder with train.jsonl (default: $EDM_STANCE_NEWSMTSC)")
+    train.add_argument("--newsmtsc", metavar="DIR",
+                       help="NewsMTSC folder with train.jsonl (default: $EDM_STANCE_NEWSMTSC; see README)")
     train.add_argument("--no-newsmtsc", action="store_true", help="train on the corpus alone (no stage 1)")
     train.add_argument("--members", type=_positive_int, default=None, help="ensemble size (default: as shipped)")
     train.add_argument("--cv", type=int, default=5, metavar="K", help="cross-validation folds, 0 to skip; default 5")
@@ -306,6 +305,7 @@ def _train(args: argparse.Namespace) -> None:
         return
     from dataclasses import replace
 
+    from .newsmtsc import newsmtsc_dir
     from .stance_data import default_corpus_path
     from .stance_pipeline import SHIPPED_MEMBERS, train_stance_model
     from .stance_training import TrainSettings
@@ -319,10 +319,7 @@ def _train(args: argparse.Namespace) -> None:
         settings = replace(settings, batch_size=args.batch_size)
     if args.max_length:
         settings = replace(settings, max_length=args.max_length)
-    newsmtsc = None if args.no_newsmtsc else args.newsmtsc
-    if not args.no_newsmtsc and not newsmtsc:
-        raise EdmStanceError("training reads NewsMTSC (https://github.com/fhamborg/NewsMTSC, MIT): pass --newsmtsc DIR "
-                             "or set EDM_STANCE_NEWSMTSC, or train on the corpus alone with --no-newsmtsc")
+    newsmtsc = None if args.no_newsmtsc else newsmtsc_dir(args.newsmtsc)
     corpus = args.corpus or [str(default_corpus_path())]
     report = train_stance_model(args.output, settings=settings, corpus_paths=corpus, newsmtsc_dir=newsmtsc,
                                 members=args.members or SHIPPED_MEMBERS, cv_folds=args.cv, limit=args.limit)
@@ -335,6 +332,7 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _train_tsc(args: argparse.Namespace) -> None:
+    from .newsmtsc import newsmtsc_dir
     from .training import TrainConfig, train
 
     defaults = TrainConfig()
@@ -348,9 +346,7 @@ def _train_tsc(args: argparse.Namespace) -> None:
         seed=args.seed,
         limit=args.limit,
     )
-    if not args.newsmtsc:
-        raise EdmStanceError("the tsc recipe trains on NewsMTSC: pass --newsmtsc DIR or set EDM_STANCE_NEWSMTSC")
-    report = train(args.newsmtsc, args.output, config)
+    report = train(newsmtsc_dir(args.newsmtsc), args.output, config)
     print(f"best epoch {report['best_epoch']}, train-dev F1m {report['history'][report['best_epoch'] - 1]['f1m']:.3f}; "
           f"saved to {args.output}")
 

@@ -284,10 +284,17 @@ def _package_version(name: str) -> str | None:
 
 
 def _load_base() -> tuple[Any, Any]:
+    import warnings
+
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
+    # Known and harmless, not news to a user (they showed as stderr boxes in notebooks): the
+    # unused pooler weights, the weight-loading bar, and peft's use of a deprecated alias
+    # when it wraps this model with the adapter.
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
     path = base_model_path()
     bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # a "Loading weights" bar on every run is noise on the command line

@@ -1,8 +1,10 @@
 """Read NewsMTSC (Hamborg & Donnay, EACL 2021) for training and evaluating the stance model.
 
-The dataset is read from a path (default ``../shared/datasets/newsmtsc``) and never copied
-into the project. Each target of each sentence becomes one :class:`Example`; polarity 2/4/6
-maps to negative/neutral/positive.
+NewsMTSC does not ship with the project. Its folder (``train.jsonl``, ``devtest_rw.jsonl``,
+``devtest_mt.jsonl``) is given by an option or by the environment variable
+``EDM_STANCE_NEWSMTSC``; :func:`newsmtsc_dir` resolves it, or says where to get it. The
+files are read in place, never copied. Each target of each sentence becomes one
+:class:`Example`; polarity 2/4/6 maps to negative/neutral/positive.
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from typing import Sequence
 from .errors import DataFileError
 from .model import MentionInput
 
-__all__ = ["DEFAULT_NEWSMTSC_DIR", "Example", "entity_swap", "read_newsmtsc", "split_train_dev"]
+__all__ = ["NEWSMTSC_ENV", "Example", "entity_swap", "newsmtsc_dir", "read_newsmtsc", "split_train_dev"]
 
-DEFAULT_NEWSMTSC_DIR = Path(os.environ.get("EDM_STANCE_NEWSMTSC", "../shared/datasets/newsmtsc"))
+NEWSMTSC_ENV = "EDM_STANCE_NEWSMTSC"
+NEWSMTSC_SPLITS = ("train.jsonl", "devtest_rw.jsonl", "devtest_mt.jsonl")
+_WHERE_TO_GET = (
+    "NewsMTSC (Hamborg & Donnay, EACL 2021) is not part of this project: get it from the authors' repository, "
+    "https://github.com/fhamborg/NewsMTSC, and point at the folder that holds train.jsonl, devtest_rw.jsonl and "
+    f"devtest_mt.jsonl with an option (edm-stance train --newsmtsc DIR; notebook 03's newsmtsc_dir) or {NEWSMTSC_ENV}=DIR"
+)
 _POLARITY = {2.0: 0, 4.0: 1, 6.0: 2}
 
 # States, blocs, organisations and their metonyms, as EDM discusses them. Swapping person
@@ -43,6 +51,28 @@ class Example:
     mention: MentionInput
     label: int
     group: str
+
+
+def newsmtsc_dir(path: str | Path | None = None) -> Path:
+    """Return the NewsMTSC folder: ``path`` if given, else ``$EDM_STANCE_NEWSMTSC``.
+
+    Raises
+    ------
+    DataFileError
+        Neither is set, or the folder holds none of the NewsMTSC splits; the message says
+        where to get the dataset and how to point at it.
+
+    Examples
+    --------
+    >>> newsmtsc_dir("~/data/newsmtsc") / "devtest_rw.jsonl"  # doctest: +SKIP
+    """
+    chosen = path if path not in (None, "") else os.environ.get(NEWSMTSC_ENV) or None
+    if chosen is None:
+        raise DataFileError(f"no NewsMTSC folder given. {_WHERE_TO_GET}")
+    folder = Path(chosen).expanduser()
+    if not any((folder / name).is_file() for name in NEWSMTSC_SPLITS):
+        raise DataFileError(f"{folder}: no NewsMTSC files here ({', '.join(NEWSMTSC_SPLITS)}). {_WHERE_TO_GET}")
+    return folder
 
 
 def read_newsmtsc(path: str | Path) -> list[Example]:

@@ -3,39 +3,35 @@
 Every function takes the project's tidy tables (a scorer's stance table, a frame table, a
 shifts table) and returns a matplotlib Figure sized for a paper (at most 6.5 in wide, 9 pt
 text); :func:`save_figure` writes it as PNG (300 dpi) and SVG. Palettes are colour-blind
-safe: Okabe-Ito for targets (with distinct markers and line styles, so the figures survive
-greyscale), ColorBrewer RdBu for stance (red critical, blue favorable, white neutral, and a
-grey hatched cell for "absent"), Paul Tol's "muted" for issue frames. :func:`highlighted_text`
-renders an article as HTML with the mentions coloured by stance, the evidence sentences
-marked and the frames and scores in a margin.
+safe: Okabe-Ito for targets, each target with one colour, marker and line style in every
+figure (:mod:`edm_stance.styles`), ColorBrewer RdBu for stance (red critical, blue
+favorable, white neutral, and a grey hatched cell for "absent"), Paul Tol's "muted" for
+issue frames. A figure with nothing to draw says so in words instead of showing an empty
+axis. The article as highlighted HTML is :func:`edm_stance.highlight.highlighted_text`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .article import Article
 from .output import atomic_write
-from .presence import find_article_mentions
-from .targets import Targets
+from .styles import STANCE_CMAP, TARGET_COLORS, stance_color, target_styles
+from .styles import target_labels as _target_labels  # the figures' keyword `target_labels` shadows the name
 
 __all__ = [
     "FRAME_COLORS",
     "PAPER_STYLE",
     "PAPER_WIDTH",
     "TARGET_COLORS",
-    "HighlightedText",
     "confusion_matrices",
     "frame_shift",
     "frame_stance_heatmap",
-    "highlighted_text",
     "paper_style",
     "save_figure",
     "stance_heatmap",
@@ -67,15 +63,10 @@ PAPER_STYLE = {
     "svg.fonttype": "none",
     "figure.constrained_layout.use": True,
 }
-# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
-TARGET_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_LINESTYLES = ("-", "--", "-.", ":")
 # Paul Tol's "muted" qualitative scheme, colour-blind safe, for up to nine frames.
 FRAME_COLORS = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499",
                 "#DDDDDD")
 _FRAME_HATCHES = ("", "", "", "", "", "", "", "", "", "..", "//", "xx")
-STANCE_CMAP = "RdBu"
 ABSENT_COLOR = "#D9D9D9"
 ABSENT_HATCH = "////"
 _LABEL_SIGN = {"critical": -1, "neutral": 0, "favorable": 1}
@@ -126,23 +117,6 @@ def _subplots(*args, **kwargs):
     return fig, axes
 
 
-def _target_labels(names: Sequence[str], labels: Mapping[str, str] | None) -> dict[str, str]:
-    from .targets import load_targets
-
-    defaults = {name: target.label for name, target in load_targets().items()}
-    chosen = {**defaults, **(labels or {})}
-    out = {}
-    for name in names:
-        label = chosen.get(name, name.replace("_", " "))
-        out[name] = label[:1].upper() + label[1:]
-    return out
-
-
-def _style_of(index: int) -> dict:
-    return {"color": TARGET_COLORS[index % len(TARGET_COLORS)], "marker": _MARKERS[index % len(_MARKERS)],
-            "linestyle": _LINESTYLES[index % len(_LINESTYLES)]}
-
-
 def _width_for(n_paragraphs: int, per_paragraph: float = 0.5, minimum: float = 4.2) -> float:
     return float(np.clip(2.6 + per_paragraph * n_paragraphs, minimum, PAPER_WIDTH))
 
@@ -173,13 +147,18 @@ def _signed(value: float) -> str:
     return f"{value:+.2f}".replace("-", "\u2212")
 
 
-def stance_color(score: float, strength: float = 1.0) -> str:
-    """Return the RdBu colour of a stance score in [-1, 1] as hex; ``strength`` < 1 pales it."""
-    import matplotlib
+def _set_title(ax, title: str | None, **kwargs) -> None:
+    """Set the axes title, wrapped to the figure's width so that a long article title never overflows it."""
+    if title:
+        ax.set_title(textwrap.fill(title, max(30, int(ax.figure.get_figwidth() * 11))), **kwargs)
 
-    rgba = np.array(matplotlib.colormaps[STANCE_CMAP]((float(np.clip(score, -1, 1)) + 1) / 2))
-    rgb = 1 - strength * (1 - rgba[:3])
-    return matplotlib.colors.to_hex(rgb)
+
+def _nothing_to_draw(ax, message: str) -> None:
+    """Say in words why a figure is empty, instead of leaving a blank axis."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, textwrap.fill(message, max(30, int(ax.figure.get_figwidth() * 13))), transform=ax.transAxes,
+            ha="center", va="center", fontsize=9, color="#444444",
+            bbox={"boxstyle": "round,pad=0.6", "fc": "#F4F4F4", "ec": "#CCCCCC", "lw": 0.6})
 
 
 def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None = None, n_annotated: int = 3,
@@ -190,7 +169,7 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
     lines bridge paragraphs where the target is absent. The shaded band is score ± (1 −
     confidence): wide where the scorer is unsure. Shifts (from
     :func:`edm_stance.shifts.stance_shifts`) are ringed, and the ``n_annotated`` largest
-    are labelled with their change.
+    are labelled with their change. When no target is present anywhere, the figure says so.
 
     Parameters
     ----------
@@ -212,16 +191,25 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
     from matplotlib.patches import Patch
 
     table = _one_article(stance_table, "stance")
-    targets = list(dict.fromkeys(table["target"]))
+    styles = target_styles(table["target"])
+    targets = list(styles)
     labels = _target_labels(targets, target_labels)
     paragraphs = sorted(table["paragraph"].unique())
+    if (table["label"] == "absent").all():
+        with paper_style():
+            fig, ax = _subplots(figsize=(_width_for(len(paragraphs)), 1.6))
+            _set_title(ax, title)
+            _nothing_to_draw(ax, f"No target ({', '.join(labels.values())}) is mentioned in the article's "
+                                 f"{len(paragraphs)} paragraph{'s' if len(paragraphs) != 1 else ''}: "
+                                 "there is no stance to plot.")
+        return fig
     dodge = {t: (i - (len(targets) - 1) / 2) * 0.1 for i, t in enumerate(targets)}
     with paper_style():
         fig, ax = _subplots(figsize=(_width_for(len(paragraphs)), 3.3))
         ax.axhline(0, color="#888888", linewidth=0.7, zorder=0)
         handles = []
-        for i, target in enumerate(targets):
-            style = _style_of(i)
+        for target in targets:
+            style = styles[target]
             part = table[(table["target"] == target) & (table["label"] != "absent")].sort_values("paragraph")
             x = part["paragraph"].to_numpy() + dodge[target]
             y = part["score"].to_numpy(dtype=float)
@@ -231,20 +219,19 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
                 if len(run) == 0:
                     continue
                 if len(run) > 1:
-                    ax.plot(x[run], y[run], color=style["color"], linestyle=style["linestyle"], zorder=2)
+                    ax.plot(x[run], y[run], color=style.color, linestyle=style.linestyle, zorder=2)
                     ax.fill_between(x[run], np.clip(y[run] - half[run], -1, 1), np.clip(y[run] + half[run], -1, 1),
-                                    color=style["color"], alpha=0.13, linewidth=0, zorder=1)
+                                    color=style.color, alpha=0.13, linewidth=0, zorder=1)
                 else:
                     ax.fill_between([x[run[0]] - 0.09, x[run[0]] + 0.09], max(-1, y[run[0]] - half[run[0]]),
-                                    min(1, y[run[0]] + half[run[0]]), color=style["color"], alpha=0.13, linewidth=0, zorder=1)
+                                    min(1, y[run[0]] + half[run[0]]), color=style.color, alpha=0.13, linewidth=0, zorder=1)
             for left, right in zip(runs, runs[1:]):
-                ax.plot([x[left[-1]], x[right[0]]], [y[left[-1]], y[right[0]]], color=style["color"],
+                ax.plot([x[left[-1]], x[right[0]]], [y[left[-1]], y[right[0]]], color=style.color,
                         linestyle=":", linewidth=1.0, alpha=0.8, zorder=2)
-            ax.plot(x, y, linestyle="none", marker=style["marker"], color=style["color"], markeredgecolor="white",
+            ax.plot(x, y, linestyle="none", marker=style.marker, color=style.color, markeredgecolor="white",
                     markeredgewidth=0.6, zorder=3)
             n_present = len(part)
-            handles.append(Line2D([], [], color=style["color"], marker=style["marker"], linestyle=style["linestyle"],
-                                  label=f"{labels[target]} ({n_present} of {len(paragraphs)} ¶)"))
+            handles.append(Line2D([], [], **style.as_kwargs(), label=f"{labels[target]} ({n_present} of {len(paragraphs)} ¶)"))
         if shifts is not None and not shifts.empty:
             ranked = shifts.assign(size=shifts["change"].abs()).sort_values("size", ascending=False)
             for rank, row in enumerate(ranked.itertuples()):
@@ -270,8 +257,7 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
         ax.set_ylabel("Stance score")
         _paragraph_axis(ax, paragraphs)
         ax.grid(axis="x", color="#EEEEEE", linewidth=0.6, zorder=0)
-        if title:
-            ax.set_title(title)
+        _set_title(ax, title)
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3 if len(paragraphs) <= 4 else 5))
     return fig
 
@@ -337,8 +323,7 @@ def stance_heatmap(stance_table: pd.DataFrame, *, target_labels: Mapping[str, st
         colorbar.outline.set_visible(False)
         fig.legend(handles=[Patch(facecolor=ABSENT_COLOR, edgecolor="#9A9A9A", hatch=ABSENT_HATCH,
                                   label="absent: target not mentioned")], loc="outside lower left")
-        if title:
-            ax.set_title(title)
+        _set_title(ax, title)
     return fig
 
 
@@ -418,8 +403,7 @@ def frame_shift(frame_table: pd.DataFrame, *, shifts: pd.DataFrame | None = None
         if kind == "area" and len(paragraphs) > 1:
             ax.set_xlim(paragraphs[0], paragraphs[-1])
         ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), title="Issue frame", title_fontsize=8)
-        if title:
-            ax.set_title(title, pad=16)
+        _set_title(ax, title, pad=16)
     return fig
 
 
@@ -451,6 +435,13 @@ def frame_stance_heatmap(frame_stance_table: pd.DataFrame, *, target_labels: Map
     weight = frame_stance_table.pivot_table(index="frame", columns="target", values="weight", aggfunc="first",
                                             dropna=False).reindex(index=frames, columns=targets).fillna(0)
     enough = (weight >= min_weight) & score.notna()
+    if score.isna().all().all():
+        with paper_style():
+            fig, ax = _subplots(figsize=(min(PAPER_WIDTH, 3.2 + 1.1 * len(targets)), 1.6))
+            _set_title(ax, title)
+            _nothing_to_draw(ax, f"No target ({', '.join(labels.values())}) is mentioned in the article: "
+                                 "there is no stance to cross with the frames.")
+        return fig
     with paper_style():
         fig, ax = _subplots(figsize=(min(PAPER_WIDTH, 3.2 + 1.1 * len(targets)), 0.9 + 0.36 * len(frames)))
         image = ax.imshow(np.ma.masked_array(score.to_numpy(dtype=float), mask=~enough.to_numpy()), cmap=STANCE_CMAP,
@@ -484,8 +475,7 @@ def frame_stance_heatmap(frame_stance_table: pd.DataFrame, *, target_labels: Map
                                   label=f"w: the frame's share summed over paragraphs where the target is present; "
                                         f"hatched: w < {min_weight:g}, too little evidence")],
                    loc="outside lower left")
-        if title:
-            ax.set_title(title, pad=18)
+        _set_title(ax, title, pad=18)
     return fig
 
 
@@ -534,140 +524,19 @@ def confusion_matrices(results: Mapping[str, tuple[Sequence[str], Sequence[str]]
                 spine.set_visible(False)
         axes[0][0].set_ylabel("Gold")
         if title:
-            fig.suptitle(title, fontsize=10, fontweight="bold", x=0.02, ha="left")
+            fig.suptitle(textwrap.fill(title, max(30, int(fig.get_figwidth() * 11))), fontsize=10, fontweight="bold",
+                         x=0.02, ha="left")
     return fig
 
 
-@dataclass(frozen=True)
-class HighlightedText:
-    """An article rendered as HTML; displays itself in a notebook and saves to a file."""
-
-    html: str
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def save(self, path: str | Path) -> Path:
-        """Write a standalone HTML page (atomically) and return its path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        page = f'<!doctype html>\n<html><head><meta charset="utf-8"><title>Stance and frames</title></head>\n<body>{self.html}</body></html>\n'
-        with atomic_write(path) as tmp:
-            tmp.write_text(page, encoding="utf-8")
-        return path
-
-
-def highlighted_text(article: Article, stance_table: pd.DataFrame, targets: Targets, *,
-                     frame_table: pd.DataFrame | None = None, n_frames: int = 2,
-                     target_labels: Mapping[str, str] | None = None) -> HighlightedText:
-    """Render the article with mentions coloured by stance, evidence marked, frames and scores in a margin.
-
-    Each mention's background is its target's stance colour in that paragraph (RdBu: red
-    critical, white neutral, blue favorable), underlined in the target's colour; hovering
-    shows target, label and score. The sentence each score rests on (its evidence) is boxed
-    and tagged with the target. The margin lists each present target's label, score and
-    confidence and the paragraph's ``n_frames`` largest frame shares.
-
-    Parameters
-    ----------
-    article : Article
-    stance_table : pandas.DataFrame
-        The article's scorer table.
-    targets : Targets
-        The targets that were scored (to find the mentions again).
-    frame_table : pandas.DataFrame, optional
-        The article's frame table.
-    n_frames : int
-        Frames shown per paragraph.
-    target_labels : mapping, optional
-
-    Returns
-    -------
-    HighlightedText
-        Displays as HTML in a notebook; ``.save(path)`` writes a page.
-    """
-    table = stance_table[stance_table["article_id"] == article.article_id]
-    names = [t for t in targets if t in set(table["target"])]
-    labels = _target_labels(names, target_labels)
-    colors = {name: TARGET_COLORS[i % len(TARGET_COLORS)] for i, name in enumerate(names)}
-    rows = {(r.paragraph, r.target): r for r in table.itertuples()}
-    frames = frame_table[frame_table["article_id"] == article.article_id] if frame_table is not None else None
-    esc = html.escape
-    parts = [
-        '<div class="edm-highlight" style="font-family: Georgia, serif; font-size: 14px; line-height: 1.55; max-width: 980px;">',
-        f'<div style="font-family: sans-serif; font-size: 12px; color: #333; margin-bottom: 8px;">'
-        f'<b>{esc(article.title or article.article_id)}</b> — mentions shaded by the paragraph\'s stance toward the target: '
-        f'<span style="background:{stance_color(-0.8, 0.6)}; padding: 0 4px;">critical</span> '
-        f'<span style="background:#F2F2F2; padding: 0 4px;">neutral</span> '
-        f'<span style="background:{stance_color(0.8, 0.6)}; padding: 0 4px;">favorable</span>; '
-        f'underline colour = target ('
-        + ", ".join(f'<span style="border-bottom: 3px solid {colors[n]};">{esc(labels[n])}</span>' for n in names)
-        + '); <span style="outline: 1.5px dashed #555; padding: 0 2px;">boxed</span> = the evidence sentence of a score.</div>',
-        '<table style="border-collapse: collapse; width: 100%;">',
-    ]
-    selected = targets.select(names)
-    found_by_paragraph = (find_article_mentions(article, selected, entities=selected.entities) if names
-                          else [{} for _ in article.paragraphs])
-    for paragraph in article.paragraphs:
-        evidence: dict[str, list[str]] = {}
-        for name in names:
-            row = rows.get((paragraph.number, name))
-            if row is not None and row.label != "absent" and row.evidence:
-                evidence.setdefault(row.evidence, []).append(name)
-        mentions = []
-        by_target = found_by_paragraph[paragraph.number - 1]
-        for mention in sorted((m for ms in by_target.values() for m in ms), key=lambda m: (m.start, m.end, m.target)):
-            if mentions and mention.start < mentions[-1].end:
-                continue  # overlapping mention of another target: keep the first
-            mentions.append(mention)
-        body = []
-        for sentence in paragraph.sentences:
-            inner, pos = [], sentence.start
-            for mention in (m for m in mentions if sentence.start <= m.start < sentence.end):
-                row = rows[(paragraph.number, mention.target)]
-                inner.append(esc(article.text[pos : mention.start]))
-                tip = f"{labels[mention.target]}: {row.label} {row.score:+.2f}"
-                inner.append(f'<span title="{esc(tip)}" style="background:{stance_color(row.score, 0.6)}; '
-                             f'border-bottom: 3px solid {colors[mention.target]}; padding: 0 1px;">'
-                             f"{esc(article.text[mention.start : mention.end])}</span>")
-                pos = mention.end
-            inner.append(esc(article.text[pos : sentence.end]))
-            text = "".join(inner)
-            if sentence.text in evidence:
-                tags = " ".join(f'<sup style="font-family: sans-serif; font-size: 10px; color: {colors[n]};">'
-                                f"{esc(labels[n])}</sup>" for n in evidence[sentence.text])
-                text = f'<span style="outline: 1.5px dashed #555; outline-offset: 1px;">{text}</span>{tags}'
-            body.append(text)
-        margin = []
-        for name in names:
-            row = rows.get((paragraph.number, name))
-            if row is None or row.label == "absent":
-                continue
-            margin.append(f'<div><span style="color:{colors[name]}; font-weight: bold;">{esc(labels[name])}</span>: '
-                          f'<span style="background:{stance_color(row.score, 0.6)}; padding: 0 3px;">{esc(row.label)}</span> '
-                          f"{row.score:+.2f} <span style='color:#777;'>(conf. {row.confidence:.2f})</span></div>")
-        if not margin:
-            margin.append('<div style="color:#999;">no target mentioned</div>')
-        if frames is not None:
-            top = frames[frames["paragraph"] == paragraph.number].nlargest(n_frames, "share")
-            for frame_row in top.itertuples():
-                width = int(round(60 * frame_row.share))
-                margin.append(f'<div style="color:#333;">{esc(frame_row.label)} {frame_row.share:.0%} '
-                              f'<span style="display:inline-block; height:7px; width:{width}px; background:#7A7A7A;"></span></div>')
-        parts.append(
-            '<tr style="border-top: 1px solid #E0E0E0; vertical-align: top;">'
-            f'<td style="font-family: sans-serif; color:#777; padding: 6px 8px 6px 0; text-align:right;">¶{paragraph.number}</td>'
-            f'<td style="padding: 6px 12px 6px 0; text-align: left;">{" ".join(body)}</td>'
-            f'<td style="font-family: sans-serif; font-size: 11.5px; width: 260px; padding: 6px 0; text-align: left;">'
-            f'{"".join(margin)}</td></tr>'
-        )
-    parts.append("</table></div>")
-    return HighlightedText("\n".join(parts))
-
-
 def stance_trend(summary: pd.DataFrame, *, by: str = "period", target_labels: Mapping[str, str] | None = None,
-                 title: str | None = None):
+                 title: str | None = None, min_articles: int = 3):
     """Plot mean article stance per group (a period or a country) and target, with its interval.
+
+    Periods are joined by lines that break where a target has no article (a row with
+    ``n_articles`` 0, as :func:`edm_stance.trends.stance_over_time` gives for empty periods),
+    so a gap of years is never bridged. A group with fewer than ``min_articles`` articles is
+    drawn hollow, with its number of articles written beside it: its mean rests on little.
 
     Parameters
     ----------
@@ -678,41 +547,63 @@ def stance_trend(summary: pd.DataFrame, *, by: str = "period", target_labels: Ma
         The group column; groups in the table's order, joined by lines when ``by`` is "period".
     target_labels : mapping, optional
     title : str, optional
+    min_articles : int
+        Groups with fewer articles are thin: hollow markers with n shown.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib.dates as mdates
     from matplotlib.lines import Line2D
 
-    import matplotlib.dates as mdates
-
     groups = list(dict.fromkeys(summary[by]))
+    width = float(np.clip(2.6 + 0.45 * len(groups), 4.2, PAPER_WIDTH))
+    if not (summary["n_articles"] > 0).any():
+        with paper_style():
+            fig, ax = _subplots(figsize=(width, 1.6))
+            _set_title(ax, title)
+            _nothing_to_draw(ax, "No article mentions a target: there is no stance to compare.")
+        return fig
     dated = by == "period" and all(isinstance(group, pd.Timestamp) for group in groups)
-    if dated:  # a time axis: periods at their dates, gaps where there are no articles
+    if dated:  # a time axis: periods at their dates
         position = {group: float(mdates.date2num(group)) for group in groups}
     else:
         position = {group: float(i) for i, group in enumerate(groups)}
     spread = (max(position.values()) - min(position.values())) / max(len(groups), 8) if dated and len(groups) > 1 else 1.0
-    targets = list(dict.fromkeys(summary["target"]))
+    styles = target_styles(summary["target"])
+    targets = list(styles)
     labels = _target_labels(targets, target_labels)
     dodge = {t: (i - (len(targets) - 1) / 2) * 0.12 * spread for i, t in enumerate(targets)}
     with paper_style():
-        fig, ax = _subplots(figsize=(float(np.clip(2.6 + 0.45 * len(groups), 4.2, PAPER_WIDTH)), 3.3))
+        fig, ax = _subplots(figsize=(width, 3.3))
         ax.axhline(0, color="#888888", linewidth=0.7, zorder=0)
-        handles = []
-        for i, target in enumerate(targets):
-            style = _style_of(i)
-            part = summary[summary["target"] == target]
-            x = part[by].map(position).to_numpy(dtype=float) + dodge[target]
-            y = part["mean_score"].to_numpy(dtype=float)
+        handles, any_thin = [], False
+        for target in targets:
+            style = styles[target]
+            part = summary[summary["target"] == target].set_index(by).reindex(groups)
+            n = part["n_articles"].fillna(0).to_numpy(dtype=int)
+            x = np.array([position[group] for group in groups]) + dodge[target]
+            y = np.where(n > 0, part["mean_score"].to_numpy(dtype=float), np.nan)
             low = np.where(np.isnan(part["low"]), y, part["low"])
             high = np.where(np.isnan(part["high"]), y, part["high"])
-            ax.errorbar(x, y, yerr=[y - low, high - y], color=style["color"], marker=style["marker"],
-                        linestyle=style["linestyle"] if by == "period" else "none", capsize=2, markersize=4,
-                        markeredgecolor="white", markeredgewidth=0.5, linewidth=1.0, elinewidth=0.8, zorder=3)
-            handles.append(Line2D([], [], color=style["color"], marker=style["marker"], linestyle=style["linestyle"],
-                                  label=f"{labels[target]} ({int(part['n_articles'].sum())} articles)"))
+            if by == "period":  # NaN in an empty period breaks the line
+                ax.plot(x, y, color=style.color, linestyle=style.linestyle, linewidth=1.0, zorder=2)
+            shown = n > 0
+            ax.errorbar(x[shown], y[shown], yerr=[y[shown] - low[shown], high[shown] - y[shown]], fmt="none",
+                        ecolor=style.color, capsize=2, elinewidth=0.8, zorder=2)
+            thick, thin = n >= min_articles, (n > 0) & (n < min_articles)
+            ax.plot(x[thick], y[thick], linestyle="none", marker=style.marker, color=style.color, markersize=4.5,
+                    markeredgecolor="white", markeredgewidth=0.5, zorder=3)
+            ax.plot(x[thin], y[thin], linestyle="none", marker=style.marker, color=style.color, markersize=4.5,
+                    markerfacecolor="white", markeredgecolor=style.color, markeredgewidth=1.0, zorder=3)
+            for x_thin, top, n_thin in zip(x[thin], high[thin], n[thin]):
+                ax.annotate(f"n={n_thin}", xy=(x_thin, top), xytext=(0, 2), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=6, color=style.color, zorder=4)
+            any_thin = any_thin or bool(thin.any())
+            handles.append(Line2D([], [], color=style.color, marker=style.marker,
+                                  linestyle=style.linestyle if by == "period" else "none",
+                                  label=f"{labels[target]} ({int(n.sum())} articles)"))
         if dated:
             ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
@@ -729,7 +620,9 @@ def stance_trend(summary: pd.DataFrame, *, by: str = "period", target_labels: Ma
         ax.set_xlabel("Period" if by == "period" else by.capitalize())
         handles.append(Line2D([], [], color="#555555", marker="|", linestyle="none", markersize=8,
                               label="95% bootstrap interval over articles"))
-        if title:
-            ax.set_title(title)
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4))
+        if any_thin:
+            handles.append(Line2D([], [], color="#555555", marker="o", markerfacecolor="white", linestyle="none",
+                                  markersize=4.5, label=f"hollow: fewer than {min_articles} articles (n shown)"))
+        _set_title(ax, title)
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3))
     return fig

@@ -3,12 +3,14 @@
 :func:`run_report` executes each notebook of ``notebooks/`` with papermill, passing the
 article and the output folder as parameters (only those a notebook declares), and converts
 each executed notebook to HTML with nbconvert. The notebooks write their figures and tables
-into the same folder; the notebooks themselves are only read. ``make report`` calls this
-through ``edm-stance report``.
+into the same folder; the notebooks themselves are only read. Paths are passed relative to
+the notebooks' folder (the kernel's working directory), so a report shows no absolute path
+of the machine that ran it. ``make report`` calls this through ``edm-stance report``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -103,17 +105,18 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
     output_dir = output_dir.resolve()
     _prepare_output(output_dir)
     offered = {
-        "article_path": str(Path(article_path).resolve()),
+        "article_path": os.path.relpath(Path(article_path).resolve(), notebooks_dir),
         "scorer": scorer,
         "scorers": scorer if scorer == "lexicon" else f"{scorer},lexicon",
-        "output_dir": str(output_dir),
+        "output_dir": os.path.relpath(output_dir, notebooks_dir),
     }
     for number, source in enumerate(sources, 1):
         executed = output_dir / source.name
         print(f"[{number}/{len(sources)}] {source.name} -> {executed}", file=sys.stderr, flush=True)
         try:
-            papermill.execute_notebook(str(source), str(executed), parameters=_parameters_for(source, offered),
-                                       cwd=str(notebooks_dir), progress_bar=progress, kernel_name="python3")
+            papermill.execute_notebook(os.path.relpath(source), os.path.relpath(executed),
+                                       parameters=_parameters_for(source, offered), cwd=str(notebooks_dir),
+                                       progress_bar=progress, kernel_name="python3")
         except papermill.PapermillExecutionError as exc:
             raise ReportError(f"{source.name}: cell {exc.exec_count} failed with {exc.ename}: {exc.evalue} "
                               f"(see {executed})") from exc

@@ -128,15 +128,26 @@ def stance_over_time(table: pd.DataFrame, *, freq: str = "YS", n_boot: int = 100
     -------
     pandas.DataFrame
         Columns period (a Timestamp, or "Vol. V" when no article has a date), target,
-        n_articles, mean_score, low, high; low/high are NaN for a single article.
+        n_articles, mean_score, low, high, in time order. Every period from the first to the
+        last is there for every target: one without an article has n_articles 0 and NaN
+        scores (so that a plot breaks its line there); low/high are NaN for a single article.
     """
     per_article = article_stance(table)
     if per_article["when"].notna().any():
         per_article = per_article[per_article["when"].notna()]
-        per_article = per_article.assign(period=per_article["when"].dt.to_period(freq.removesuffix("S")).dt.start_time)
+        starts = per_article["when"].dt.to_period(freq.removesuffix("S")).dt.start_time
+        per_article = per_article.assign(period=starts)
+        periods = list(pd.date_range(starts.min(), starts.max(), freq=freq))
     else:
-        per_article = per_article.assign(period=per_article["volume"].map(lambda v: f"Vol. {v}" if pd.notna(v) else "unknown"))
-    return _summarise(per_article, "period", n_boot, level, seed)
+        volumes = pd.to_numeric(per_article["volume"], errors="coerce")
+        per_article = per_article.assign(period=volumes.map(lambda v: f"Vol. {int(v)}" if pd.notna(v) else "unknown"))
+        known = volumes.dropna().astype(int)
+        periods = [f"Vol. {v}" for v in range(known.min(), known.max() + 1)] if len(known) else []
+        periods += ["unknown"] if volumes.isna().any() else []
+    summary = _summarise(per_article, "period", n_boot, level, seed)
+    grid = pd.MultiIndex.from_product([periods, sorted(per_article["target"].unique())], names=["period", "target"])
+    summary = summary.set_index(["period", "target"]).reindex(grid).reset_index()
+    return summary.assign(n_articles=summary["n_articles"].fillna(0).astype(int))
 
 
 def article_countries(table: pd.DataFrame) -> pd.Series:
