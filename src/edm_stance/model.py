@@ -283,29 +283,31 @@ def _package_version(name: str) -> str | None:
         return None
 
 
-def _load_base() -> tuple[Any, Any]:
+def quiet_model_loading() -> None:
+    """Silence what is known and harmless while models load (stderr boxes in notebooks otherwise).
+
+    The unused pooler weights, the "Loading weights" bar on every run, and peft's use of a
+    deprecated transformers alias when it wraps a model with an adapter.
+    """
     import warnings
 
-    from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    # Known and harmless, not news to a user (they showed as stderr boxes in notebooks): the
-    # unused pooler weights, the weight-loading bar, and peft's use of a deprecated alias
-    # when it wraps this model with the adapter.
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+
+
+def _load_base() -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    quiet_model_loading()
     path = base_model_path()
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # a "Loading weights" bar on every run is noise on the command line
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         base = AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False)
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{path}: the base model could not be loaded: {exc}") from exc
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
     return base, tokenizer
 
 

@@ -165,11 +165,10 @@ def _head_class():
 def _load_encoder(base_model: str | None) -> tuple[Any, Any, str]:
     """Load the base encoder and tokenizer: the packaged MiniLM, a folder or a hub id."""
     from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    from .model import base_model_path
+    from .model import base_model_path, quiet_model_loading
 
-    hf_logging.set_verbosity_error()  # unused pooler weights are expected, not news
+    quiet_model_loading()
     name = str(base_model_path()) if base_model is None else str(base_model)
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)
