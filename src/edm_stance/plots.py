@@ -166,8 +166,9 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
     """Plot each target's stance score paragraph by paragraph.
 
     Points only where the target is present; solid lines join adjacent paragraphs, dotted
-    lines bridge paragraphs where the target is absent. The shaded band is score ± (1 −
-    confidence): wide where the scorer is unsure. Shifts (from
+    lines bridge paragraphs where the target is absent. The shaded band spans ``score_low``
+    to ``score_high``: for the default model, the scores of its ensemble's members, wide where
+    they disagree; scorers without a spread draw no band. Shifts (from
     :func:`edm_stance.shifts.stance_shifts`) are ringed, and the ``n_annotated`` largest
     are labelled with their change. When no target is present anywhere, the figure says so.
 
@@ -207,24 +208,27 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
     with paper_style():
         fig, ax = _subplots(figsize=(_width_for(len(paragraphs)), 3.3))
         ax.axhline(0, color="#888888", linewidth=0.7, zorder=0)
-        handles = []
+        handles, banded = [], False
         for target in targets:
             style = styles[target]
             part = table[(table["target"] == target) & (table["label"] != "absent")].sort_values("paragraph")
             x = part["paragraph"].to_numpy() + dodge[target]
             y = part["score"].to_numpy(dtype=float)
-            half = 1 - part["confidence"].fillna(0).to_numpy(dtype=float)
+            low = part.get("score_low", part["score"]).fillna(part["score"]).to_numpy(dtype=float)
+            high = part.get("score_high", part["score"]).fillna(part["score"]).to_numpy(dtype=float)
+            spread = bool((high - low > 1e-6).any())
+            banded = banded or spread
             runs = np.split(np.arange(len(part)), np.where(np.diff(part["paragraph"].to_numpy()) != 1)[0] + 1)
             for run in runs:
                 if len(run) == 0:
                     continue
                 if len(run) > 1:
                     ax.plot(x[run], y[run], color=style.color, linestyle=style.linestyle, zorder=2)
-                    ax.fill_between(x[run], np.clip(y[run] - half[run], -1, 1), np.clip(y[run] + half[run], -1, 1),
+                if spread and len(run) > 1:
+                    ax.fill_between(x[run], low[run], high[run], color=style.color, alpha=0.13, linewidth=0, zorder=1)
+                elif spread:
+                    ax.fill_between([x[run[0]] - 0.09, x[run[0]] + 0.09], low[run[0]], high[run[0]],
                                     color=style.color, alpha=0.13, linewidth=0, zorder=1)
-                else:
-                    ax.fill_between([x[run[0]] - 0.09, x[run[0]] + 0.09], max(-1, y[run[0]] - half[run[0]]),
-                                    min(1, y[run[0]] + half[run[0]]), color=style.color, alpha=0.13, linewidth=0, zorder=1)
             for left, right in zip(runs, runs[1:]):
                 ax.plot([x[left[-1]], x[right[0]]], [y[left[-1]], y[right[0]]], color=style.color,
                         linestyle=":", linewidth=1.0, alpha=0.8, zorder=2)
@@ -250,7 +254,8 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
                                 arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.6}, zorder=5)
             handles.append(Line2D([], [], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="#222222",
                                   linestyle="none", label="shift (flip or jump)"))
-        handles.append(Patch(color="#777777", alpha=0.25, label="± (1 − confidence)"))
+        if banded:
+            handles.append(Patch(color="#777777", alpha=0.25, label="spread of the ensemble's scores"))
         ax.set_ylim(-1.12, 1.12)
         ax.set_yticks([-1, -0.5, 0, 0.5, 1])
         ax.set_yticklabels(["−1\ncritical", "−0.5", "0\nneutral", "+0.5", "+1\nfavorable"])
