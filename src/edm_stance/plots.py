@@ -29,7 +29,6 @@ __all__ = [
     "PAPER_STYLE",
     "PAPER_WIDTH",
     "TARGET_COLORS",
-    "confusion_matrices",
     "frame_shift",
     "frame_stance_heatmap",
     "paper_style",
@@ -481,56 +480,6 @@ def frame_stance_heatmap(frame_stance_table: pd.DataFrame, *, target_labels: Map
                                         f"hatched: w < {min_weight:g}, too little evidence")],
                    loc="outside lower left")
         _set_title(ax, title, pad=18)
-    return fig
-
-
-def confusion_matrices(results: Mapping[str, tuple[Sequence[str], Sequence[str]]], *,
-                       labels: Sequence[str] = ("critical", "neutral", "favorable"), title: str | None = None):
-    """Plot one confusion matrix per model, side by side: counts, shaded by row share.
-
-    Parameters
-    ----------
-    results : mapping of str to (gold labels, predicted labels)
-        One entry per model (or data set), in panel order.
-    labels : sequence of str
-        The classes, in the order of the rows and columns; predictions outside them (e.g.
-        ``absent``) get an extra column.
-    title : str, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from sklearn.metrics import confusion_matrix
-
-    if not results:
-        raise ValueError("results is empty; pass at least one (gold, predicted) pair.")
-    with paper_style():
-        fig, axes = _subplots(1, len(results), figsize=(min(PAPER_WIDTH, 0.6 + 2.6 * len(results)), 2.9), squeeze=False)
-        for ax, (name, (gold, pred)) in zip(axes[0], results.items()):
-            extra = sorted(set(pred) - set(labels))
-            columns = [*labels, *extra]
-            counts = confusion_matrix(list(gold), list(pred), labels=columns)[: len(labels)]
-            shares = counts / np.clip(counts.sum(axis=1, keepdims=True), 1, None)
-            ax.imshow(shares, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-            for r in range(counts.shape[0]):
-                for c in range(counts.shape[1]):
-                    ax.text(c, r, str(counts[r, c]), ha="center", va="center", fontsize=8,
-                            color="white" if shares[r, c] > 0.6 else "#222222")
-            accuracy = np.trace(counts[:, : len(labels)]) / max(1, counts.sum())
-            ax.set_title(f"{name}\n(n = {counts.sum()}, accuracy {accuracy:.0%})", fontsize=9)
-            ax.set_xticks(range(len(columns)))
-            ax.set_xticklabels(columns, rotation=30, ha="right")
-            ax.set_yticks(range(len(labels)))
-            ax.set_yticklabels(labels if ax is axes[0][0] else [])
-            ax.set_xlabel("Predicted")
-            ax.tick_params(length=0)
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-        axes[0][0].set_ylabel("Gold")
-        if title:
-            fig.suptitle(textwrap.fill(title, max(30, int(fig.get_figwidth() * 11))), fontsize=10, fontweight="bold",
-                         x=0.02, ha="left")
     return fig
 
 
