@@ -101,7 +101,9 @@ def main() -> None:
     raw, calibrated = oof_metrics(paragraphs, predictions), oof_metrics(paragraphs, predictions, temperature)
     result = {
         "variant": args.variant, "name": name, "settings": asdict(settings), "k": args.k, "members": args.members,
-        "corpus": [Path(p).name for p in args.corpus], "n_paragraphs": len(paragraphs), "n_pairs": len(corpus),
+        "corpus": [Path(p).name for p in args.corpus], "corpus_paths": [str(Path(p).resolve().relative_to(ROOT))
+                                                                       for p in args.corpus],
+        "n_paragraphs": len(paragraphs), "n_pairs": len(corpus),
         "n_newsmtsc": len(newsmtsc), "seconds": round(seconds), "temperature": temperature,
         "ece_before": expected_calibration_error(predictions)["ece"],
         "ece_after": expected_calibration_error(predictions, temperature)["ece"],
