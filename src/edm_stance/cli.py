@@ -375,7 +375,7 @@ def _targets(args: argparse.Namespace) -> None:
         print(f"  aliases: {', '.join(target.aliases)}")
         if target.patterns:
             print(f"  patterns: {' | '.join(target.patterns)}")
-        for key in ("roles", "blockers", "titles", "guards"):
+        for key in ("roles", "blockers", "titles", "intros", "guards", "places"):
             if getattr(target, key):
                 print(f"  {key}: {' | '.join(getattr(target, key))}")
 
