@@ -39,6 +39,7 @@ VARIANTS = {
     "base": BASE,
     "no_newsmtsc": replace(BASE, stage1=StageSettings(0, 0.0)),
     "replay": replace(BASE, stage2=replace(BASE.stage2, newsmtsc_replay=1000)),
+    "replay2000": replace(BASE, stage2=replace(BASE.stage2, newsmtsc_replay=2000)),
     "sentence_pool": replace(BASE, pooling="sentence"),
     "multitask": replace(BASE, strength_weight=0.5, phenomena_weight=0.5),
     "swap": replace(BASE, country_swap=0.5),
