@@ -93,12 +93,17 @@ def workspace(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def lab(workspace):
+def lab(workspace, request):
     """A JupyterLab server on a free port; yields its base URL and token."""
     import requests
 
+    from edm_stance.frame_model import FRAME_MODEL_ENV
+    from tests.conftest import shipped_frame_model_missing
+
     port, token = _free_port(), uuid.uuid4().hex
-    env = {**os.environ,
+    frame_model = ({FRAME_MODEL_ENV: str(request.getfixturevalue("tiny_frame_model_dir"))}
+                   if shipped_frame_model_missing() else {})  # until the trained frame model is committed
+    env = {**os.environ, **frame_model,
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
            "JUPYTER_PATH": str(workspace / "jupyter" / "share" / "jupyter"),
            "JUPYTER_CONFIG_DIR": str(workspace / "config"),
