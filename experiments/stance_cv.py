@@ -5,7 +5,10 @@ predictions to runs/stance_cv/<variant>.parquet and the metrics (codebook metric
 corpus, temperature, ECE before/after, timings) to experiments/results/stance_cv/<variant>.json;
 MODEL.md's ablation table is built from those files (experiments/stance_table.py).
 
-usage: python experiments/stance_cv.py VARIANT [--k 5] [--members 1] [--corpus FILE ...]
+Each fold's predictions are kept in runs/stance_cv/<name>/ as soon as it is done, so a run can
+be resumed, and folds can be shared between parallel processes with --folds.
+
+usage: python experiments/stance_cv.py VARIANT [--k 5] [--members 1] [--folds 0,2,4] [--corpus FILE ...]
        (NewsMTSC from $EDM_STANCE_NEWSMTSC or --newsmtsc DIR)
 """
 
@@ -63,6 +66,9 @@ def main() -> None:
     parser.add_argument("--newsmtsc", default=os.environ.get("EDM_STANCE_NEWSMTSC"))
     parser.add_argument("--limit", type=int, help="use only this many corpus pairs and NewsMTSC examples (smoke test)")
     parser.add_argument("--name", help="result name (default: the variant)")
+    parser.add_argument("--folds", type=lambda v: [int(x) for x in v.split(",")],
+                        help="run only these folds, e.g. 0,2,4 (parallel runs of one name share the work; the run that "
+                        "finishes the last fold writes the result)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -76,27 +82,40 @@ def main() -> None:
         kept = {ex.key[0] for ex in corpus}
         paragraphs = [p for p in paragraphs if p.article_id in kept]
     name = args.name or args.variant
-    fold0: dict = {}
+    folder = ROOT / "runs" / "stance_cv" / name
+    folder.mkdir(parents=True, exist_ok=True)
 
     def check_fold0(fold: int, member: int, model) -> None:
         """NewsMTSC devtest and the seed gold (a sanity check, n = 12) for the first fold's model."""
         if fold or member:
             return
+        checks = {}
         if args.newsmtsc:
             for split in ("devtest_rw", "devtest_mt"):
-                fold0[split] = newsmtsc_scores(model, newsmtsc_examples(Path(args.newsmtsc) / f"{split}.jsonl"))
-        folder = ROOT / "runs" / "stance_cv" / f"{name}-fold0"
-        save_ensemble(folder, [model])
-        table = get_scorer("paragraph", model_name_or_path=str(folder)).score([read_article(SEED)], targets)
-        fold0["seed"] = json.loads(evaluate_tables(read_table(GOLD, kind="gold"), table).loc["all"].to_json())
+                checks[split] = newsmtsc_scores(model, newsmtsc_examples(Path(args.newsmtsc) / f"{split}.jsonl"))
+        model_dir = save_ensemble(folder / "fold0-model", [model])
+        table = get_scorer("paragraph", model_name_or_path=str(model_dir)).score([read_article(SEED)], targets)
+        checks["seed"] = json.loads(evaluate_tables(read_table(GOLD, kind="gold"), table).loc["all"].to_json())
+        (folder / "fold0-checks.json").write_text(json.dumps(checks, indent=1) + "\n", encoding="utf-8")
 
-    started = time.perf_counter()
-    predictions = cross_validate(settings, corpus, newsmtsc, k=args.k, fold_seed=args.fold_seed, members=args.members,
-                                 checkpoint_dir=ROOT / "runs" / "stage1", on_model=check_fold0)
-    seconds = time.perf_counter() - started
-    out = ROOT / "runs" / "stance_cv"
-    out.mkdir(parents=True, exist_ok=True)
-    predictions.to_parquet(out / f"{name}.parquet", index=False)
+    for fold in args.folds if args.folds is not None else range(args.k):
+        if (folder / f"fold{fold}.parquet").is_file():
+            continue  # done by an earlier or a parallel run
+        started = time.perf_counter()
+        part = cross_validate(settings, corpus, newsmtsc, k=args.k, fold_seed=args.fold_seed, members=args.members,
+                              checkpoint_dir=ROOT / "runs" / "stage1", folds=[fold], on_model=check_fold0)
+        part.assign(seconds=time.perf_counter() - started).to_parquet(folder / f"{fold}.tmp.parquet", index=False)
+        (folder / f"{fold}.tmp.parquet").replace(folder / f"fold{fold}.parquet")
+    parts = [folder / f"fold{fold}.parquet" for fold in range(args.k)]
+    if not all(path.is_file() for path in parts):
+        print(f"{name}: folds {[p.stem for p in parts if p.is_file()]} done; the last run assembles the result")
+        return
+    frames = [pd.read_parquet(path) for path in parts]
+    seconds = sum(float(frame["seconds"].iloc[0]) for frame in frames if len(frame))
+    predictions = pd.concat(frames, ignore_index=True).drop(columns="seconds")
+    predictions.to_parquet(ROOT / "runs" / "stance_cv" / f"{name}.parquet", index=False)
+    checks = folder / "fold0-checks.json"
+    fold0 = json.loads(checks.read_text()) if checks.is_file() else {}
 
     temperature = fit_temperature(predictions)
     raw, calibrated = oof_metrics(paragraphs, predictions), oof_metrics(paragraphs, predictions, temperature)
