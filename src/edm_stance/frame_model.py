@@ -21,7 +21,7 @@ import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -273,17 +273,23 @@ def train_frame_model(paragraphs: Sequence[CorpusParagraph], frames: Sequence[st
 
 
 def cross_validate_frames(paragraphs: Sequence[CorpusParagraph], frames: Sequence[str], settings: FrameSettings, *,
-                          k: int = 5, fold_seed: int = 0) -> pd.DataFrame:
+                          k: int = 5, fold_seed: int = 0, folds: Sequence[int] | None = None,
+                          on_model: Callable[[int, "FrameModel"], None] | None = None) -> pd.DataFrame:
     """Out-of-fold frame logits for every labelled paragraph, folds grouped by article.
 
-    Returns one row per paragraph: ``article_id, paragraph, dominant, secondary, fold`` and a
-    ``logit_<frame>`` column per frame.
+    Returns one row per held-out paragraph: ``article_id, paragraph, dominant, secondary,
+    fold`` and a ``logit_<frame>`` column per frame. ``folds`` runs only those folds (all by
+    default); ``on_model(fold, model)`` is called with each fold's trained model.
     """
     labelled = [p for p in paragraphs if p.frames and p.frames.get("dominant") in frames]
     keyed = [_Keyed(p.article_id) for p in labelled]
     rows = []
     for fold, (train_idx, held_idx) in enumerate(grouped_folds(keyed, k, fold_seed)):
+        if folds is not None and fold not in folds:
+            continue
         model = train_frame_model([labelled[i] for i in train_idx], frames, settings)
+        if on_model is not None:
+            on_model(fold, model)
         logits = model.predict_logits([labelled[i].text for i in held_idx])
         for i, z in zip(held_idx, logits):
             p = labelled[i]
