@@ -166,8 +166,9 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
 
     Points only where the target is present; solid lines join adjacent paragraphs, dotted
     lines bridge paragraphs where the target is absent. The shaded band spans ``score_low``
-    to ``score_high``: for the default model, the scores of its ensemble's members, wide where
-    they disagree; scorers without a spread draw no band. Shifts (from
+    to ``score_high``: for the default model, the score plus and minus the standard deviation of
+    the stance (-1/0/+1) under its calibrated probabilities, wide where it is unsure between
+    critical and favorable; scorers without a spread draw no band. Shifts (from
     :func:`edm_stance.shifts.stance_shifts`) are ringed, and the ``n_annotated`` largest
     are labelled with their change. When no target is present anywhere, the figure says so.
 
