@@ -119,6 +119,7 @@ def test_one_fold_hold_out_ships_that_folds_model(tmp_path, tiny_encoder_dir, se
     assert config["data"]["n_paragraphs"] == 60 - held  # trained on the other fold only
     card = (tmp_path / "model" / "FRAMES.md").read_text()
     assert "## Grouped hold-out (fold 1 of 2 by article" in card and f"other {held} paragraphs" in card
+    assert "On a grouped hold-out (one fold of 2, by article)" in FrameScorer(model_name_or_path=str(tmp_path / "model")).describe()
     table = FrameScorer(model_name_or_path=str(tmp_path / "model")).score([seed_article])
     np.testing.assert_allclose(table.groupby("paragraph")["share"].sum().to_numpy(), 1.0, atol=1e-9)
 

@@ -224,8 +224,9 @@ class FrameScorer:
     def describe(self) -> str:
         """Say in one line how the shares are made and, for a trained model, how well it did in cross-validation.
 
-        The cross-validation figures are read from the model's ``frame_config.json`` (written
-        by ``experiments/frames_cv.py --train-final``), so they always belong to the model used.
+        The cross-validation (or hold-out) figures are read from the model's ``frame_config.json``
+        (written by ``experiments/frames_cv.py --train-final`` or ``--ship``), so they always
+        belong to the model used.
         """
         if self.method_used == "similarity":
             return (f"{len(self.frame_set)} frames scored by zero-shot similarity to their descriptions and examples: "
@@ -238,7 +239,11 @@ class FrameScorer:
         if not cv:
             return line + "; this model carries no cross-validation report"
         trained, zero_shot = cv["trained"], cv["zero_shot"]
-        return (line + f". Grouped {cv['k']}-fold cross-validation on {trained['n']} synthetic paragraphs: "
+        folds = cv.get("folds")
+        how = (f"On a grouped hold-out (one fold of {cv['k']}, by article) of {trained['n']} synthetic paragraphs it "
+               "never saw" if folds and len(folds) == 1 else
+               f"Grouped {cv['k']}-fold cross-validation on {trained['n']} synthetic paragraphs")
+        return (line + f". {how}: "
                 f"dominant-frame accuracy {trained['accuracy']:.2f}, macro-F1 {trained['macro_f1']:.2f}, top-2 "
                 f"accuracy {trained['top2_accuracy']:.2f}, calibration error (ECE) {trained['ece_before']:.3f} before, "
                 f"{trained['ece_after']:.3f} after calibration; zero-shot similarity on the same paragraphs: accuracy "
