@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .plots import PAPER_WIDTH, _subplots, paper_style
+from .plot_base import PAPER_WIDTH, paper_style, subplots
 
 __all__ = ["confusion_matrices", "reliability_diagram"]
 
@@ -39,7 +39,7 @@ def confusion_matrices(results: Mapping[str, tuple[Sequence[str], Sequence[str]]
     if not results:
         raise ValueError("results is empty; pass at least one (gold, predicted) pair.")
     with paper_style():
-        fig, axes = _subplots(1, len(results), figsize=(min(PAPER_WIDTH, 0.6 + 2.6 * len(results)), 2.9), squeeze=False)
+        fig, axes = subplots(1, len(results), figsize=(min(PAPER_WIDTH, 0.6 + 2.6 * len(results)), 2.9), squeeze=False)
         for ax, (name, (gold, pred)) in zip(axes[0], results.items()):
             extra = sorted(set(pred) - set(labels))
             columns = [*labels, *extra]
@@ -89,7 +89,7 @@ def reliability_diagram(bins: Mapping[str, pd.DataFrame], *, title: str | None =
     markers = ("o", "s", "^", "D")
     colors = ("#999999", "#0072B2", "#D55E00", "#009E73")
     with paper_style():
-        fig, ax = _subplots(figsize=(3.6, 3.4))
+        fig, ax = subplots(figsize=(3.6, 3.4))
         ax.plot([0, 1], [0, 1], color="#BBBBBB", linewidth=0.8, linestyle="--", label="perfect calibration")
         total = max(int(t["n"].sum()) for t in bins.values())
         for k, (name, table) in enumerate(bins.items()):
