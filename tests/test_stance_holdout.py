@@ -79,3 +79,20 @@ def test_predictions_of_another_split_are_refused(run, monkeypatch):
                                       "--baseline", "none"])
     with pytest.raises(SystemExit, match="are not fold 0 of k=3, seed 5"):
         script.main()
+
+
+def test_a_shipped_model_carries_its_evaluation_for_notebook_03(run, monkeypatch, tmp_path):
+    from edm_stance.stance_cv import model_evaluation
+
+    script, corpus, tmp = run
+    monkeypatch.setattr(sys, "argv", ["stance_holdout.py", "--k", "3", "--corpus", str(corpus), "--baseline", "none",
+                                      "--ship", str(tmp / "model")])
+    script.main()
+    evaluation = model_evaluation(tmp / "model")
+    result = json.loads((tmp / "results" / "holdout.json").read_text())
+    assert "fold 0 of 3 by article" in evaluation.description
+    assert evaluation.metrics.loc["all", "stance macro-F1"] == result["metrics"]["all"]["stance_macro_f1"]
+    assert evaluation.ece == pytest.approx({"before": result["ece_before"], "after": result["ece_after"]}, abs=1e-4)
+    assert list(evaluation.bins)[0] == "before calibration" and len(evaluation.bins) == 2
+    (tmp / "model" / "holdout_predictions.csv").unlink()
+    assert model_evaluation(tmp / "model") is None  # nothing to show, rather than a wrong figure
