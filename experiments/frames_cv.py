@@ -171,7 +171,9 @@ def run_cv(args: argparse.Namespace, settings: FrameSettings, frames: list[str],
     out = args.predictions or RUNS / f"{args.name}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     predictions.to_parquet(out, index=False)
-    zero_shot = zero_shot_predictions(paragraphs, predictions[["article_id", "paragraph", "fold"]], frames)
+    held = set(zip(predictions["article_id"], predictions["paragraph"]))
+    zero_shot = zero_shot_predictions([p for p in paragraphs if (p.article_id, p.paragraph) in held],
+                                      predictions[["article_id", "paragraph", "fold"]], frames)
     if args.ship:
         fold = args.folds[0]
         models[fold].config["temperature"] = fit_frame_temperature(predictions, frames)

@@ -112,7 +112,7 @@ def test_one_fold_hold_out_ships_that_folds_model(tmp_path, tiny_encoder_dir, se
     predictions = pd.read_parquet(tmp_path / "holdout.parquet")
     assert set(predictions["fold"]) == {1} and result["folds"] == [1]
     held = result["data"]["held_out"]["n_paragraphs"]
-    assert held == len(predictions) == result["trained"]["n"] < 60
+    assert held == len(predictions) == result["trained"]["n"] == result["zero_shot"]["n"] < 60
     assert result["trained"]["ece_after_crossfit"] is not None
     config = json.loads((tmp_path / "model" / "frame_config.json").read_text())
     assert config["temperature"] == result["trained"]["temperature"]
