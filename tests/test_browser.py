@@ -8,7 +8,10 @@ cell shows an error or a stderr box. For notebook 01 it also measures the highli
 in JupyterLab, in the report's HTML (nbconvert, as ``edm-stance report`` writes it) and in
 the standalone page: the text column must take the width left by the ¶ and margin columns.
 Notebook 04 runs with ``scorer = "lexicon"``: its default, tsc, would add over 3 minutes of
-scoring its 132 demo articles on 2 cores; the rest of the notebook is the same.
+scoring its 132 demo articles on 2 cores; the rest of the notebook is the same. Notebook 05
+runs on a tiny test model (the shipped model's files and interfaces, meaningless weights)
+with its corrections folder in the workspace; its review widget must render, and a label
+pressed and saved in the browser must reach the corrections file.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); skipped,
 with the reason, without them.
@@ -70,18 +73,26 @@ def _wait(condition, timeout: float, what: str, interval: float = 1.0):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def _set_parameters(path: Path, **values: str) -> None:
+    """Change string parameters in a notebook's parameters cell (the first cell)."""
+    notebook = nbformat.read(path, as_version=4)
+    for name, value in values.items():
+        notebook.cells[0].source, n = re.subn(rf'^{name}: str = ".*?"', f"{name}: str = {json.dumps(value)}",
+                                              notebook.cells[0].source, flags=re.MULTILINE)
+        assert n == 1, f"{path.name} has no parameter {name}"
+    nbformat.write(notebook, path)
+
+
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
+def workspace(tmp_path_factory, tiny_stance_model_dir) -> Path:
     """Copies of the notebooks, data/ linked beside them, the project's kernel in a private Jupyter path."""
     folder = tmp_path_factory.mktemp("lab")
     (folder / "notebooks").mkdir()
     for name in NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", folder / "notebooks")
-    compare = nbformat.read(folder / "notebooks" / "04_compare_issues.ipynb", as_version=4)
-    compare.cells[0].source = re.sub(r'^scorer: str = "tsc"', 'scorer: str = "lexicon"', compare.cells[0].source,
-                                     flags=re.MULTILINE)
-    assert 'scorer: str = "lexicon"' in compare.cells[0].source
-    nbformat.write(compare, folder / "notebooks" / "04_compare_issues.ipynb")
+    _set_parameters(folder / "notebooks" / "04_compare_issues.ipynb", scorer="lexicon")
+    _set_parameters(folder / "notebooks" / "05_review_and_correct.ipynb", model=str(tiny_stance_model_dir),
+                    corrections_dir=str(folder / "corrections"), analyst="browser")
     (folder / "data").symlink_to(ROOT / "data")
     subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix", str(folder / "jupyter"),
                     "--name", "edm-stance", "--display-name", KERNEL_DISPLAY_NAME], check=True, capture_output=True)
@@ -219,6 +230,8 @@ def test_notebook_runs_in_jupyterlab_without_errors_or_stderr(name, lab, browser
         stderr = [o.text for o in outputs if o.get_attribute("data-mime-type") == "application/vnd.jupyter.stderr"]
         assert stderr == [], f"{name}: error or stderr boxes:\n" + "\n---\n".join(stderr)
         assert not [o.text for o in outputs if "Error displaying widget" in o.text or "IProgress not found" in o.text]
+        if name == "05_review_and_correct":
+            _correct_one_row_in_the_widget(browser, workspace)
         if name == "01_stance_through_the_article":
             _assert_full_width(browser.execute_script(LAYOUT_JS), "JupyterLab")
             _click_menu(browser, "File", "Save Notebook")
@@ -232,6 +245,34 @@ def test_notebook_runs_in_jupyterlab_without_errors_or_stderr(name, lab, browser
     finally:
         _shut_down_kernels(base, token)
         print(f"{name}: {time.monotonic() - started:.0f} s in JupyterLab")
+
+
+def _correct_one_row_in_the_widget(browser, workspace: Path) -> None:
+    """The review widget is drawn (not its text fallback); pressing Critical, Strong and Save writes a correction."""
+    from selenium.webdriver.common.by import By
+
+    review = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .edm-review"),
+                   60, "the review widget to render")[0]
+    assert "Row 1 of" in review.text and review.find_elements(By.CSS_SELECTOR, ".edm-review-paragraph b, "
+                                                                              ".edm-review-paragraph span")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", review)
+
+    def press(text: str) -> None:
+        buttons = [b for b in review.find_elements(By.TAG_NAME, "button") if b.text.strip() == text]
+        assert buttons, f"no {text!r} button in the review widget: {review.text[:300]!r}"
+        buttons[0].click()
+
+    press("Critical")
+    press("Strong (±2)")
+    press("Save ▸")
+    saved = workspace / "corrections" / "browser.csv"
+    _wait(lambda: saved.is_file() and len(saved.read_text(encoding="utf-8").splitlines()) == 2, 30,
+          "the correction to be saved")
+    from edm_stance.corrections import read_corrections
+
+    row = read_corrections(saved).iloc[0]
+    assert (row["label"], row["strength"], row["analyst"]) == ("critical", -2.0, "browser")
+    _wait(lambda: "Row 2 of" in review.text, 10, "the next row")
 
 
 def _check_report_and_standalone_html(browser, workspace: Path, name: str) -> None:

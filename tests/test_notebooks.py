@@ -21,6 +21,7 @@ EXPECTED_FIGURES = {
     "02_framing_shifts": ["02_frame_shift", "02_frame_stance"],
     "03_model_check": ["03_confusion_seed", "03_confusion_newsmtsc"],
     "04_compare_issues": ["04_stance_over_time", "04_stance_by_country"],
+    "05_review_and_correct": [],
 }
 KERNELSPEC = {"name": "edm-stance", "display_name": "Python (edm-stance)", "language": "python"}
 STDERR = 'data-mime-type="application/vnd.jupyter.stderr"'  # a stderr box in nbconvert's HTML
@@ -109,14 +110,37 @@ def _issues_folder(folder: Path) -> Path:
     return folder
 
 
+def _refitted_model(folder: Path, model_dir: Path, corrections: Path) -> Path:
+    """Correct four pairs of the seed against the model's reading and refit the tiny model on them (test data)."""
+    from edm_stance.corrections import CorrectionLog
+    from edm_stance.refit import RefitSettings, refit_stance_model
+    from edm_stance.review import open_review
+
+    review = open_review(SEED, model=str(model_dir), corrections_dir=corrections, analyst="test")
+    labels = {"critical": ("favorable", 1), "neutral": ("critical", -2), "favorable": ("neutral", 0)}
+    for row in review.queue.head(4).to_dict("records"):
+        label, strength = labels[row["model_label"]]
+        review.log.append({**row, "label": label, "strength": strength, "note": "test"})
+    corpus = model_dir.parent / f"{model_dir.name}-corpus.jsonl"  # what the tiny model was trained on
+    refit_stance_model(folder, corrections, model_dir=model_dir, corpus_paths=[corpus],
+                       settings=RefitSettings(epochs=1, holdout=0.5))
+    return folder
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPECTED_FIGURES))
-def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch):
+def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, request):
     import papermill
 
     _kernel_env(monkeypatch)
     parameters = {"output_dir": str(tmp_path)}
-    if name == "03_model_check":
+    if name == "05_review_and_correct":
+        model_dir = request.getfixturevalue("tiny_stance_model_dir")
+        corrections = tmp_path / "corrections"
+        refitted = _refitted_model(tmp_path / "refit", model_dir, corrections)
+        parameters.update(source=str(SEED), model=str(model_dir), corrections_dir=str(corrections), analyst="test",
+                          refitted_model=str(refitted))
+    elif name == "03_model_check":
         parameters.update(n_newsmtsc=60, newsmtsc_dir="" if NEWSMTSC_MISSING else str(NEWSMTSC))
     elif name == "04_compare_issues":
         parameters.update(results_path=str(_issues_folder(tmp_path / "issues")), scorer="lexicon", freq="QS")
@@ -139,6 +163,12 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch):
         assert not (tmp_path / "figures" / "03_confusion_newsmtsc.png").exists()
     if name == "01_stance_through_the_article":
         assert (tmp_path / "01_highlighted_text.html").stat().st_mode & 0o777 == 0o644
+    if name == "05_review_and_correct":
+        assert "8 to review, most uncertain first; 4 pair(s) already corrected are left out" in printed
+        assert "The refitted model changes the label of" in printed and "held out are compared below" in printed
+        widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert any("Row 1 of 8" in o["data"]["text/plain"] for o in widgets)
+        assert (tmp_path / "review_queue.csv").is_file()
 
 
 def _digest(folder: Path) -> str:
