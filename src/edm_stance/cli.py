@@ -149,6 +149,8 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", metavar="DIR", help="with --corrections: the model to refit (default: the shipped one)")
     train.add_argument("--holdout", type=float, metavar="SHARE",
                        help="with --corrections: share of corrected paragraphs held out to check the refit (default 0.2)")
+    train.add_argument("--top-layers", type=_positive_int, metavar="N",
+                       help="with --corrections: train only the top N layers' LoRA weights (quicker; default: all)")
     train.add_argument("--replay", type=int, metavar="N",
                        help="with --corrections: earlier training examples replayed per epoch (default: as many as "
                        "the corrections, at least 64)")
@@ -181,6 +183,7 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("path", metavar="ARTICLE", help="an EDM article .txt file")
     report.add_argument("-o", "--output", metavar="DIR", help="report folder; default: reports/<article_id>")
     report.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME", help=f"stance scorer; default: {DEFAULT_SCORER}")
+    report.add_argument("--model", metavar="PATH", help="the scorer's model folder (e.g. a refitted one); default: shipped")
     report.add_argument("--notebooks", default="notebooks", metavar="DIR", help="folder of the notebooks; default: notebooks")
 
     targets = commands.add_parser(
@@ -349,7 +352,8 @@ def _evaluate_corrections(args: argparse.Namespace) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    refit_only = {"--model": args.model, "--holdout": args.holdout, "--replay": args.replay}
+    refit_only = {"--model": args.model, "--holdout": args.holdout, "--replay": args.replay,
+                  "--top-layers": args.top_layers}
     if args.corrections:
         _refit(args)
         return
@@ -403,7 +407,8 @@ def _refit(args: argparse.Namespace) -> None:
     defaults = RefitSettings()
     settings = RefitSettings(
         epochs=args.epochs or defaults.epochs, learning_rate=args.learning_rate or defaults.learning_rate,
-        replay=args.replay, holdout=defaults.holdout if args.holdout is None else args.holdout, seed=args.seed)
+        replay=args.replay, holdout=defaults.holdout if args.holdout is None else args.holdout,
+        top_layers=args.top_layers, seed=args.seed)
     if not 0.0 <= settings.holdout < 1.0:
         raise EdmStanceError(f"--holdout must be a share from 0 up to (not including) 1; got {args.holdout}")
     if settings.replay is not None and settings.replay < 0:
@@ -444,7 +449,8 @@ def _train_tsc(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from .report import run_report
 
-    folder = run_report(args.path, output_dir=args.output, scorer=args.scorer, notebooks_dir=args.notebooks)
+    folder = run_report(args.path, output_dir=args.output, scorer=args.scorer, model=args.model or "",
+                        notebooks_dir=args.notebooks)
     print(f"wrote the report to {folder}")
 
 

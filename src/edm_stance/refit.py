@@ -56,6 +56,7 @@ class RefitSettings:
     replay: int | None = None  # replayed examples per epoch; None: as many as the corrections, at least 64
     holdout: float = 0.2  # share of the corrected paragraphs held out from the refit, to check it
     holdout_seed: int = 0
+    top_layers: int | None = None  # train only the LoRA weights of the top N layers (cheaper); None: all of them
     seed: int = 13
 
     def replay_size(self, n_corrections: int) -> int:
@@ -71,6 +72,17 @@ def _read_config(model_dir: Path) -> dict:
         raise ModelLoadError(f"{model_dir}: not a paragraph stance model (no {CONFIG_FILE}); "
                              "refit a model written by 'edm-stance train'")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _freeze_below(model, top_layers: int) -> None:
+    """Stop training the LoRA weights below the top ``top_layers`` layers (backward passes then stop there)."""
+    import re
+
+    n_layers = int(model.encoder.get_base_model().config.num_hidden_layers)
+    for name, parameter in model.encoder.named_parameters():
+        layer = re.search(r"\blayers?\.(\d+)\.", name)
+        if "lora_" in name and layer and int(layer.group(1)) < n_layers - top_layers:
+            parameter.requires_grad_(False)
 
 
 def _stage_settings(config: dict, settings: RefitSettings, n_replay: int, member: int):
@@ -100,6 +112,8 @@ def refit_members(model_dir: str | Path, examples: Sequence[PairExample], replay
     models, losses = [], []
     for member in range(n_members):
         model = ParagraphStanceModel.load_member(model_dir, member, trainable=True, device=device)
+        if settings.top_layers:
+            _freeze_below(model, settings.top_layers)
         train, stage = _stage_settings(model.config, settings, n_replay, member)
         losses.append(continue_training(model, examples, replay, settings=train, stage=stage,
                                         label=f"refit member {member}"))

@@ -298,11 +298,12 @@ class ParagraphStanceModel:
         if not 0 <= member < len(members):
             raise ModelLoadError(f"{model_dir}: has no ensemble member {member} (it has {len(members)})")
         path = members[member]
-        base, tokenizer, _ = _load_encoder(config.get("base_model"))
+        base, tokenizer, name = _load_encoder(config.get("base_model"))
         try:
             encoder = PeftModel.from_pretrained(base, str(path), adapter_name="member-0", is_trainable=trainable)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"{model_dir}: a LoRA adapter could not be loaded: {exc}") from exc
+        encoder.peft_config["member-0"].base_model_name_or_path = name  # the local encoder: saving never asks the Hub
         head = _head_class()(base.config.hidden_size, config.get("pooling", "mention"), len(config.get("phenomena", PHENOMENA)))
         head.load_state_dict(load_file(str(path / HEAD_FILE)))
         head.requires_grad_(trainable)
