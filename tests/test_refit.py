@@ -142,3 +142,14 @@ def test_refit_of_a_folder_that_is_no_model_is_one_line(tmp_path, capsys):
                  str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == (f"edm-stance: error: {tmp_path}: not a paragraph stance model (no "
                                        "stance_config.json); refit a model written by 'edm-stance train'\n")
+
+
+def test_an_empty_model_means_the_default_and_a_model_needs_a_scorer_that_takes_one(tmp_path, capsys):
+    from edm_stance.errors import ScorerOptionError
+    from edm_stance.scoring import scorer_for
+
+    assert scorer_for("lexicon", "").name == "lexicon" and scorer_for("paragraph", None).model_name_or_path is None
+    with pytest.raises(ScorerOptionError, match="The 'lexicon' scorer takes no option 'model_name_or_path'"):
+        scorer_for("lexicon", str(tmp_path))
+    assert main(["report", str(SEED), "--scorer", "lexicon", "--model", str(tmp_path), "-o", str(tmp_path / "r")]) == 2
+    assert "takes no option 'model_name_or_path'" in capsys.readouterr().err and not (tmp_path / "r").exists()

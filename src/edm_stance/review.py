@@ -63,9 +63,9 @@ class Review:
 
     def rescore(self, model: str) -> pd.DataFrame:
         """Score the same articles with another paragraph model (e.g. the refitted one), through the cache."""
-        from .scoring import get_scorer
+        from .scoring import scorer_for
 
-        return _score_cached(self.articles, get_scorer("paragraph", model_name_or_path=model), self.targets)
+        return _score_cached(self.articles, scorer_for("paragraph", model), self.targets)
 
 
 def open_review(source: str | Path, *, model: str = "", targets_path: str = "", corrections_dir: str | Path,
@@ -89,12 +89,12 @@ def open_review(source: str | Path, *, model: str = "", targets_path: str = "", 
         An edited queue CSV (:func:`write_queue_csv`) whose filled rows are imported first.
     """
     from .corrections import read_corrections
-    from .scoring import get_scorer
+    from .scoring import scorer_for
 
     log = CorrectionLog(folder=corrections_dir, analyst=analyst)
     imported = import_queue_csv(queue_csv, log) if queue_csv else 0
     targets = load_targets(targets_path or None)
-    scorer = get_scorer("paragraph", **({"model_name_or_path": model} if model else {}))
+    scorer = scorer_for("paragraph", model)
     articles, stance, origin = review_input(source, scorer=scorer, targets=targets)
     identity = scorer.identity() if origin == "scored" else {"model_name_or_path": origin, "model_revision": ""}
     folder = Path(corrections_dir)
