@@ -51,7 +51,7 @@ def test_paragraph_html_marks_mentions_and_boxes_the_evidence(lexicon_queue):
     page = paragraph_html(row)
     a, b = row["mentions"][0]
     assert f"font-weight: bold;\">{row['text'][a:b]}</span>" in page
-    assert page.count("outline: 1.5px dashed #555; outline-offset") >= 1
+    assert page.count("outline: 1.5px dashed #555; outline-offset") == 1  # one box around the whole sentence
     assert "<script" not in paragraph_html({**row.to_dict(), "text": "<script>x</script> Moscow", "mentions": [[19, 25]],
                                             "evidence": ""})
 
@@ -153,3 +153,24 @@ def test_a_killed_review_session_keeps_every_saved_correction(tmp_path):
     notes = saved["note"].tolist()
     assert len(saved) >= 40 and notes[:40] == [f"note {n}" for n in range(40)]
     assert saved["label"].tolist()[:3] == ["critical", "neutral", "favorable"]
+
+
+APPENDER = textwrap.dedent("""
+    import sys
+    from edm_stance.corrections import CorrectionLog
+
+    log = CorrectionLog(folder=sys.argv[1], analyst="shared")
+    for n in range(60):
+        log.append({"article_id": "a" + sys.argv[2], "paragraph": n + 1, "target": "russia", "label": "neutral",
+                    "strength": 0, "note": "x" * 500, "text": "Moscow said nothing. " * 40, "mentions": [[0, 6]],
+                    "target_label": "Russia"})
+""")
+
+
+def test_two_sessions_can_append_to_one_file(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    writers = [subprocess.Popen([sys.executable, "-c", APPENDER, str(tmp_path), str(i)], env=env) for i in range(2)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    saved = read_corrections(tmp_path / "shared.csv")
+    assert len(saved) == 120 and sorted(saved["article_id"].value_counts().tolist()) == [60, 60]
+    assert (tmp_path / "shared.csv").read_text(encoding="utf-8").count("article_id,paragraph") == 1  # one header

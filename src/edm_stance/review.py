@@ -196,7 +196,8 @@ def review_queue(articles: Sequence[Article], stance_table: pd.DataFrame, target
                     "article_id": key[0], "paragraph": key[1], "target": name, "target_label": targets[name].label,
                     "targets_source": targets_source,
                     "mentions": [(m.start - paragraph.start, m.end - paragraph.start) for m in mentions],
-                    "text": paragraph.text, "article_path": article.path or "", "evidence": row.evidence or "",
+                    "text": paragraph.text, "article_path": article.path or "",
+                    "evidence": row.evidence if isinstance(row.evidence, str) else "",
                     "model_label": row.label, "model_score": float(row.score), "model_confidence": float(row.confidence),
                     "score_low": float(row.score_low), "score_high": float(row.score_high),
                     "model": model, "model_revision": model_revision,
@@ -220,16 +221,20 @@ def paragraph_html(row: pd.Series | dict) -> str:
     spans = sorted((int(a), int(b)) for a, b in (json.loads(row["mentions"]) if isinstance(row["mentions"], str)
                                                  else row["mentions"]))
     box = text.find(evidence) if evidence else -1
-    cuts = sorted({0, len(text), *(p for span in spans for p in span), *((box, box + len(evidence)) if box >= 0 else ())})
-    pieces = []
-    for a, b in zip(cuts, cuts[1:]):
-        piece = html.escape(text[a:b])
-        if any(s <= a and b <= e for s, e in spans):
-            piece = (f'<span style="background:{shade}; border-bottom: 3px solid {color}; padding: 0 1px; '
-                     f'font-weight: bold;">{piece}</span>')
-        if box >= 0 and box <= a and b <= box + len(evidence):
-            piece = f'<span style="outline: 1.5px dashed #555; outline-offset: 1px;">{piece}</span>'
-        pieces.append(piece)
+
+    def marked(start: int, end: int) -> str:  # text[start:end] with the mentions in it marked
+        cuts = sorted({start, end, *(p for span in spans for p in span if start < p < end)})
+        return "".join(
+            f'<span style="background:{shade}; border-bottom: 3px solid {color}; padding: 0 1px; font-weight: bold;">'
+            f"{html.escape(text[a:b])}</span>" if any(s <= a and b <= e for s, e in spans) else html.escape(text[a:b])
+            for a, b in zip(cuts, cuts[1:]))
+
+    if box >= 0:
+        end = box + len(evidence)
+        body = (marked(0, box) + '<span style="outline: 1.5px dashed #555; outline-offset: 1px;">'
+                + marked(box, end) + "</span>" + marked(end, len(text)))
+    else:
+        body = marked(0, len(text))
     label = target_labels([row["target"]], {row["target"]: row.get("target_label") or row["target"]})[row["target"]]
     return ('<div class="edm-review-paragraph" style="font-family: Georgia, serif; font-size: 14px; line-height: 1.6; '
             'max-width: 60em; text-align: left;">'
@@ -237,7 +242,7 @@ def paragraph_html(row: pd.Series | dict) -> str:
             f'{html.escape(str(row["article_id"]))} · ¶{int(row["paragraph"])} · mentions of '
             f'<span style="border-bottom: 3px solid {color};">{html.escape(label)}</span> in bold; '
             '<span style="outline: 1.5px dashed #555;">boxed</span>: the model\'s evidence sentence</div>'
-            f'<p style="margin: 0;">{"".join(pieces)}</p></div>')
+            f'<p style="margin: 0;">{body}</p></div>')
 
 
 def write_queue_csv(queue: pd.DataFrame, path: str | Path) -> Path:
