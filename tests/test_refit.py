@@ -127,7 +127,7 @@ def test_refit_through_the_cli_then_rescore_and_evaluate(tmp_path, seed_queue, t
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--corrections", "C", "--members", "3"], "--members cannot change in a refit"),
-    (["--model", "M"], "--model go(es) with --corrections (a refit)"),
+    (["--model", "M"], "--model: only for a refit (with --corrections); drop it to train from the corpus"),
     (["--corrections", "C", "--holdout", "1"], "--holdout must be a share from 0 up to (not including) 1; got 1.0"),
 ])
 def test_refit_options_are_checked(tmp_path, capsys, argv, message):
@@ -153,3 +153,21 @@ def test_an_empty_model_means_the_default_and_a_model_needs_a_scorer_that_takes_
         scorer_for("lexicon", str(tmp_path))
     assert main(["report", str(SEED), "--scorer", "lexicon", "--model", str(tmp_path), "-o", str(tmp_path / "r")]) == 2
     assert "takes no option 'model_name_or_path'" in capsys.readouterr().err and not (tmp_path / "r").exists()
+
+
+def test_top_layers_leaves_the_lower_layers_as_they_were(tiny_stance_model_dir, seed_queue):
+    import torch
+
+    from edm_stance.corrections import correction_examples
+    from edm_stance.refit import refit_members
+
+    corrections = seed_queue.head(6).assign(label="favorable", strength=1.0,
+                                            mentions=[json.dumps(m) for m in seed_queue.head(6)["mentions"]])
+    before = ParagraphStanceModel.load_member(tiny_stance_model_dir, 0, device="cpu")
+    models, losses = refit_members(tiny_stance_model_dir, correction_examples(corrections), [],
+                                   RefitSettings(epochs=2, learning_rate=1e-2, top_layers=1), device="cpu")
+    assert len(models) == 2 and all(len(epochs) == 2 for epochs in losses)
+    old = dict(before.encoder.named_parameters())
+    changed = {name: not torch.equal(p, old[name]) for name, p in models[0].encoder.named_parameters() if "lora_" in name}
+    assert changed and not any(v for k, v in changed.items() if ".layer.0." in k)
+    assert all(v for k, v in changed.items() if ".layer.1." in k and "lora_B" in k)

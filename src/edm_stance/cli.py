@@ -359,8 +359,8 @@ def _train(args: argparse.Namespace) -> None:
         return
     given = [name for name, value in refit_only.items() if value is not None]
     if given:
-        raise EdmStanceError(f"{', '.join(given)} go(es) with --corrections (a refit); to train from the corpus, "
-                             "drop it")
+        raise EdmStanceError(f"{', '.join(given)}: only for a refit (with --corrections); drop it to train from "
+                             "the corpus")
     if args.recipe == "tsc":
         _train_tsc(args)
         return
