@@ -5,7 +5,10 @@ predictions to runs/stance_cv/<variant>.parquet and the metrics (codebook metric
 corpus, temperature, ECE before/after, timings) to experiments/results/stance_cv/<variant>.json;
 MODEL.md's ablation table is built from those files (experiments/stance_table.py).
 
-usage: python experiments/stance_cv.py VARIANT [--k 5] [--members 1] [--corpus FILE ...]
+Each fold's predictions are kept in runs/stance_cv/<name>/ as soon as it is done, so a run can
+be resumed, and folds can be shared between parallel processes with --folds.
+
+usage: python experiments/stance_cv.py VARIANT [--k 5] [--members 1] [--folds 0,2,4] [--corpus FILE ...]
        (NewsMTSC from $EDM_STANCE_NEWSMTSC or --newsmtsc DIR)
 """
 
@@ -39,6 +42,7 @@ VARIANTS = {
     "base": BASE,
     "no_newsmtsc": replace(BASE, stage1=StageSettings(0, 0.0)),
     "replay": replace(BASE, stage2=replace(BASE.stage2, newsmtsc_replay=1000)),
+    "replay2000": replace(BASE, stage2=replace(BASE.stage2, newsmtsc_replay=2000)),
     "sentence_pool": replace(BASE, pooling="sentence"),
     "multitask": replace(BASE, strength_weight=0.5, phenomena_weight=0.5),
     "swap": replace(BASE, country_swap=0.5),
@@ -48,6 +52,8 @@ VARIANTS = {
     "lr6e-4": replace(BASE, stage2=replace(BASE.stage2, learning_rate=6e-4)),
     "r8": replace(BASE, lora_r=8, lora_alpha=16),
     "top3": replace(BASE, lora_layers=3),
+    # the shipped model: fewer stage-2 epochs and less replay, what 2 CPU cores allow (one fold, about an hour)
+    "holdout": replace(BASE, stage2=replace(BASE.stage2, epochs=3, newsmtsc_replay=1000)),
     "smoke": replace(BASE, stage1=StageSettings(1, 5e-4), stage2=StageSettings(1, 3e-4), max_length=128),
 }
 
@@ -62,6 +68,9 @@ def main() -> None:
     parser.add_argument("--newsmtsc", default=os.environ.get("EDM_STANCE_NEWSMTSC"))
     parser.add_argument("--limit", type=int, help="use only this many corpus pairs and NewsMTSC examples (smoke test)")
     parser.add_argument("--name", help="result name (default: the variant)")
+    parser.add_argument("--folds", type=lambda v: [int(x) for x in v.split(",")],
+                        help="run only these folds, e.g. 0,2,4 (parallel runs of one name share the work; the run that "
+                        "finishes the last fold writes the result)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -75,33 +84,48 @@ def main() -> None:
         kept = {ex.key[0] for ex in corpus}
         paragraphs = [p for p in paragraphs if p.article_id in kept]
     name = args.name or args.variant
-    fold0: dict = {}
+    folder = ROOT / "runs" / "stance_cv" / name
+    folder.mkdir(parents=True, exist_ok=True)
 
     def check_fold0(fold: int, member: int, model) -> None:
         """NewsMTSC devtest and the seed gold (a sanity check, n = 12) for the first fold's model."""
         if fold or member:
             return
+        checks = {}
         if args.newsmtsc:
             for split in ("devtest_rw", "devtest_mt"):
-                fold0[split] = newsmtsc_scores(model, newsmtsc_examples(Path(args.newsmtsc) / f"{split}.jsonl"))
-        folder = ROOT / "runs" / "stance_cv" / f"{name}-fold0"
-        save_ensemble(folder, [model])
-        table = get_scorer("paragraph", model_name_or_path=str(folder)).score([read_article(SEED)], targets)
-        fold0["seed"] = json.loads(evaluate_tables(read_table(GOLD, kind="gold"), table).loc["all"].to_json())
+                checks[split] = newsmtsc_scores(model, newsmtsc_examples(Path(args.newsmtsc) / f"{split}.jsonl"))
+        model_dir = save_ensemble(folder / "fold0-model", [model])
+        table = get_scorer("paragraph", model_name_or_path=str(model_dir)).score([read_article(SEED)], targets)
+        checks["seed"] = json.loads(evaluate_tables(read_table(GOLD, kind="gold"), table).loc["all"].to_json())
+        (folder / "fold0-checks.json").write_text(json.dumps(checks, indent=1) + "\n", encoding="utf-8")
 
-    started = time.perf_counter()
-    predictions = cross_validate(settings, corpus, newsmtsc, k=args.k, fold_seed=args.fold_seed, members=args.members,
-                                 checkpoint_dir=ROOT / "runs" / "stage1", on_model=check_fold0)
-    seconds = time.perf_counter() - started
-    out = ROOT / "runs" / "stance_cv"
-    out.mkdir(parents=True, exist_ok=True)
-    predictions.to_parquet(out / f"{name}.parquet", index=False)
+    for fold in args.folds if args.folds is not None else range(args.k):
+        if (folder / f"fold{fold}.parquet").is_file():
+            continue  # done by an earlier or a parallel run
+        started = time.perf_counter()
+        part = cross_validate(settings, corpus, newsmtsc, k=args.k, fold_seed=args.fold_seed, members=args.members,
+                              checkpoint_dir=ROOT / "runs" / "stage1", folds=[fold], on_model=check_fold0)
+        part.assign(seconds=time.perf_counter() - started).to_parquet(folder / f"{fold}.tmp.parquet", index=False)
+        (folder / f"{fold}.tmp.parquet").replace(folder / f"fold{fold}.parquet")
+    parts = [folder / f"fold{fold}.parquet" for fold in range(args.k)]
+    if not all(path.is_file() for path in parts):
+        print(f"{name}: folds {[p.stem for p in parts if p.is_file()]} done; the last run assembles the result")
+        return
+    frames = [pd.read_parquet(path) for path in parts]
+    seconds = sum(float(frame["seconds"].iloc[0]) for frame in frames if len(frame))
+    predictions = pd.concat(frames, ignore_index=True).drop(columns="seconds")
+    predictions.to_parquet(ROOT / "runs" / "stance_cv" / f"{name}.parquet", index=False)
+    checks = folder / "fold0-checks.json"
+    fold0 = json.loads(checks.read_text()) if checks.is_file() else {}
 
     temperature = fit_temperature(predictions)
     raw, calibrated = oof_metrics(paragraphs, predictions), oof_metrics(paragraphs, predictions, temperature)
     result = {
         "variant": args.variant, "name": name, "settings": asdict(settings), "k": args.k, "members": args.members,
-        "corpus": [Path(p).name for p in args.corpus], "n_paragraphs": len(paragraphs), "n_pairs": len(corpus),
+        "corpus": [Path(p).name for p in args.corpus], "corpus_paths": [str(Path(p).resolve().relative_to(ROOT))
+                                                                       for p in args.corpus],
+        "n_paragraphs": len(paragraphs), "n_pairs": len(corpus),
         "n_newsmtsc": len(newsmtsc), "seconds": round(seconds), "temperature": temperature,
         "ece_before": expected_calibration_error(predictions)["ece"],
         "ece_after": expected_calibration_error(predictions, temperature)["ece"],

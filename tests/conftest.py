@@ -210,6 +210,49 @@ def build_tiny_stance_model(folder: Path, encoder_dir: Path, *, members: int = 2
     return folder
 
 
+def build_tiny_frame_model(folder: Path, encoder_dir: Path) -> Path:
+    """Train a tiny frame model (for tests): the tiny encoder, one epoch on the corpus's first 40 paragraphs.
+
+    It has the shipped model's form (the nine frames, an adapter, the frame layer, a
+    temperature) and is saved as ``experiments/frames_cv.py --train-final`` saves one; its
+    shares carry no meaning.
+    """
+    from edm_stance.frame_model import FrameSettings, train_frame_model
+    from edm_stance.frames import load_frames
+    from edm_stance.stance_data import default_corpus_path, read_corpus_file
+
+    paragraphs = read_corpus_file(default_corpus_path())[:40]
+    settings = FrameSettings(base_model=str(encoder_dir), epochs=1, batch_size=8, max_length=64, bf16=False)
+    model = train_frame_model(paragraphs, list(load_frames()), settings)
+    model.config["temperature"] = 1.5
+    model.save(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_stance_model_dir(tmp_path_factory, tiny_encoder_dir):
     return build_tiny_stance_model(tmp_path_factory.mktemp("tiny_stance") / "model", tiny_encoder_dir)
+
+
+@pytest.fixture(scope="session")
+def tiny_frame_model_dir(tmp_path_factory, tiny_encoder_dir):
+    return build_tiny_frame_model(tmp_path_factory.mktemp("tiny_frames"), tiny_encoder_dir)
+
+
+def shipped_frame_model_missing() -> bool:
+    """Tell whether this checkout lacks the trained frame model (before the lead trains and commits it)."""
+    from edm_stance.frame_model import FRAME_CONFIG_FILE, shipped_frame_model_dir
+
+    return not (shipped_frame_model_dir() / FRAME_CONFIG_FILE).is_file()
+
+
+@pytest.fixture
+def shipped_or_tiny_frame_model(request, monkeypatch):
+    """The default frame model: the shipped one, or, where it is missing (until it is trained), the tiny one.
+
+    The tiny one is put in place through $EDM_STANCE_FRAME_MODEL, which notebook kernels inherit.
+    """
+    from edm_stance.frame_model import FRAME_MODEL_ENV
+
+    if shipped_frame_model_missing():
+        monkeypatch.setenv(FRAME_MODEL_ENV, str(request.getfixturevalue("tiny_frame_model_dir")))

@@ -72,15 +72,18 @@ def prepare_workspace(folder: Path, notebooks: list[str],
 
 
 @contextlib.contextmanager
-def jupyterlab_server(workspace: Path) -> Iterator[tuple[str, str]]:
-    """Run JupyterLab over ``workspace`` on a free port; yield its base URL and token."""
+def jupyterlab_server(workspace: Path, env: Mapping[str, str] | None = None) -> Iterator[tuple[str, str]]:
+    """Run JupyterLab over ``workspace`` on a free port; yield its base URL and token.
+
+    ``env`` is added to the environment of the server and so of its kernels.
+    """
     import requests
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     token = uuid.uuid4().hex
-    env = {**os.environ,
+    env = {**os.environ, **(env or {}),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
            "JUPYTER_PATH": str(workspace / "jupyter" / "share" / "jupyter"),
            "JUPYTER_CONFIG_DIR": str(workspace / "config"),

@@ -60,9 +60,14 @@ def workspace(tmp_path_factory, tiny_stance_model_dir) -> Path:
 
 
 @pytest.fixture(scope="module")
-def lab(workspace):
+def lab(workspace, request):
     """A JupyterLab server on a free port; yields its base URL and token."""
-    with jupyterlab_server(workspace) as server:
+    from edm_stance.frame_model import FRAME_MODEL_ENV
+    from tests.conftest import shipped_frame_model_missing
+
+    frame_model = ({FRAME_MODEL_ENV: str(request.getfixturevalue("tiny_frame_model_dir"))}
+                   if shipped_frame_model_missing() else {})  # until the trained frame model is committed
+    with jupyterlab_server(workspace, env=frame_model) as server:
         yield server
 
 

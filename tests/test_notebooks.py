@@ -147,7 +147,7 @@ def _refitted_model(folder: Path, model_dir: Path, corrections: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPECTED_FIGURES))
-def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, request):
+def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, request, shipped_or_tiny_frame_model):
     import papermill
 
     _kernel_env(monkeypatch)
@@ -217,7 +217,7 @@ def _digest(folder: Path) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["two_paragraphs.txt", "executive_summary.txt", "no_targets.txt"])
-def test_report_on_short_articles_leaves_notebooks_untouched(fixture, tmp_path, monkeypatch):
+def test_report_on_short_articles_leaves_notebooks_untouched(fixture, tmp_path, monkeypatch, shipped_or_tiny_frame_model):
     from edm_stance.report import run_report
 
     _kernel_env(monkeypatch)

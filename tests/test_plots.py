@@ -164,3 +164,20 @@ def test_highlighted_text_saves_a_readable_page(seed_article, default_targets, t
     assert path.read_text(encoding="utf-8").startswith("<!doctype html>")
     assert path.stat().st_mode & 0o777 == 0o644
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_trajectory_band_is_the_ensemble_spread_and_absent_without_one(stance):
+    def bands_and_legend(figure):
+        ax = figure.axes[0]
+        return len(ax.collections), [t.get_text() for t in figure.legends[0].get_texts()]
+
+    n_bands, legend = bands_and_legend(plots.stance_trajectory(stance))
+    assert n_bands == 0 and "spread of the ensemble's scores" not in legend
+    spread = stance.assign(score_low=stance["score"] - 0.2, score_high=stance["score"] + 0.1)
+    figure = plots.stance_trajectory(spread)
+    n_bands, legend = bands_and_legend(figure)
+    assert n_bands == 2 and "spread of the ensemble's scores" in legend  # one run of paragraphs per target
+    for collection in figure.axes[0].collections:
+        vertices = collection.get_paths()[0].vertices
+        for x in np.unique(vertices[:, 0]):
+            assert np.ptp(vertices[vertices[:, 0] == x, 1]) == pytest.approx(0.3)  # score - 0.2 to score + 0.1

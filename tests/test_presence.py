@@ -196,13 +196,13 @@ def test_seed_presence_stays_perfect(seed_article, entities):
 
 
 def test_entity_step_finds_pollsters_and_guards_by_dependency(default_targets):
-    text = ("A survey by Vox Populi found that most voters want change.\n\n"
+    text = ("A Vox Populi poll found that most voters want change.\n\n"
             "German and American signatories backed the appeal.")
     assert _present(text, default_targets) == [set(), set()]
     assert _present(text, default_targets, entities=True) == [{"ngos"}, set()]
     article = parse_article(text)
     (first, _) = find_article_mentions(article, default_targets, entities=True)
-    assert [(m.text, m.rule) for m in first["ngos"]] == [("Vox Populi", "name: entity: ORG conducting a survey")]
+    assert [(m.text, m.rule) for m in first["ngos"]] == [("Vox Populi", "name: entity: ORG conducting a poll")]
 
 
 def test_explain_says_which_rule_made_a_target_present(default_targets):

@@ -80,3 +80,13 @@ def test_two_stage_recipe_with_newsmtsc(tmp_path, tiny_encoder_dir):
     assert config["members_report"][0]["stage1"]["n_newsmtsc"] == 32
     assert set(config["newsmtsc_member0"]) == {"devtest_rw", "devtest_mt"}
     assert get_scorer("paragraph", model_name_or_path=str(out)).identity()["model_revision"] == model_revision(out)
+
+
+def test_band_is_the_standard_deviation_of_the_stance_under_the_probabilities():
+    from edm_stance.scoring.paragraph import stance_spread
+
+    assert stance_spread(np.array([0.0, 1.0, 0.0])) == (0.0, 0.0)  # sure of neutral: no band
+    score, spread = stance_spread(np.array([0.5, 0.0, 0.5]))  # torn between critical and favorable: the widest
+    assert score == 0.0 and spread == pytest.approx(1.0)
+    score, spread = stance_spread(np.array([0.1, 0.2, 0.7]))
+    assert score == pytest.approx(0.6) and spread == pytest.approx(np.sqrt(0.8 - 0.36))

@@ -45,3 +45,14 @@ def test_display_uses_names_percentages_and_shows_nothing_for_missing(stance):
     shown = tables.for_display(stance.iloc[3:]).to_html()
     assert "white-space: nowrap" in shown and "text-align: left" in shown  # ids never wrap, text reads left to right
     assert 'class="row_heading' not in shown  # no row numbers
+
+
+def test_least_certain_lists_present_pairs_by_rising_confidence():
+    from edm_stance.tables import least_certain
+
+    table = pd.DataFrame({"article_id": "a", "paragraph": [1, 1, 2, 3], "target": ["russia", "west", "russia", "ngos"],
+                          "label": ["favorable", "absent", "critical", "neutral"], "score": [0.8, None, -0.2, 0.0],
+                          "confidence": [0.9, None, 0.4, 0.55], "evidence": ["x", "", "y", "z"]})
+    checked = least_certain(table, n=2)
+    assert checked[["paragraph", "target"]].values.tolist() == [[2, "russia"], [3, "ngos"]]
+    assert len(least_certain(table, n=None)) == 3

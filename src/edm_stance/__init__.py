@@ -31,7 +31,7 @@ from .frames import Frame, FrameScorer, load_frames
 from .pages import parse_page
 from .presence import explain_presence, find_article_mentions
 from .report import run_report
-from .runner import score_corpus
+from .runner import score_corpus, score_frames
 from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer, scorer_for
 from .shifts import frame_shifts, stance_shifts
 from .targets import Mention, Target, Targets, load_targets
@@ -81,6 +81,7 @@ __all__ = [
     "register_scorer",
     "run_report",
     "score_corpus",
+    "score_frames",
     "scorer_for",
     "split_sentences",
     "stance_shifts",

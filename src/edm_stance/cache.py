@@ -4,7 +4,9 @@ Each article's rows are stored in their own Parquet file, keyed by the SHA-256 o
 article's text and by the settings that decide the result: the scorer's
 ``identity()`` (its name, settings and, for trained models, the adapter's file digest,
 computed without loading the model), the targets' definitions, the presence machinery (its
-rule version and, with the entity step, the spaCy model), and this package's version.
+rule version and, with the entity step, the spaCy model), and this package's version
+(:class:`ResultCache`); for issue frames, the frame scorer's ``identity()`` (method, frame
+definitions, the frame model's file digest) and this package's version (:class:`FrameCache`).
 Files are written to a temporary name and renamed, so a run stopped at any moment leaves
 only complete entries, and the next run scores only what is missing. The cache never costs a
 result: an entry that is broken or does not match its article is ignored (and scored again),
@@ -34,16 +36,16 @@ import pandas as pd
 
 from .article import Article
 from .errors import EdmStanceWarning
+from .frames import FRAME_COLUMNS
 from .output import atomic_write, check_writable_folder
 from .presence import presence_identity
 from .scoring.base import COLUMNS, LABELS
 from .targets import Targets
 
-__all__ = ["CACHE_ENV", "ResultCache", "default_cache_dir", "text_digest"]
+__all__ = ["CACHE_ENV", "ArticleCache", "FrameCache", "ResultCache", "default_cache_dir", "text_digest"]
 
 CACHE_ENV = "EDM_STANCE_CACHE"
 CACHE_FORMAT = 3  # 3: score_low/score_high columns
-_ROW_COLUMNS = [column for column in COLUMNS if column != "article_id"]
 _DIGEST = "text_sha256"
 
 
@@ -73,41 +75,33 @@ def _write_atomic(path: Path, write) -> None:
         write(tmp)
 
 
-class ResultCache:
-    """Per-article results of one scorer with one set of targets.
+class ArticleCache:
+    """Per-article rows of one computation, keyed by the article's text and ``settings``.
+
+    Subclasses say which rows are a complete result for an article (:meth:`_matches`).
 
     Parameters
     ----------
     directory : str or Path, optional
         The cache folder; default :func:`default_cache_dir`.
-    scorer_identity : dict
-        ``scorer.identity()``: the model and its settings.
-    targets : Targets
-        The targets scored; their definitions are part of the key.
-
-    Examples
-    --------
-    >>> cache = ResultCache(scorer_identity=scorer.identity(), targets=targets)  # doctest: +SKIP
-    >>> cache.get(article) is None  # not scored yet  # doctest: +SKIP
-    True
+    settings : dict
+        Everything that decides the rows (JSON-serialisable); with the package version and
+        the cache format, it makes the key.
+    columns : sequence of str
+        The rows' columns, ``article_id`` first.
     """
 
-    def __init__(self, directory: str | Path | None = None, *, scorer_identity: dict[str, Any], targets: Targets):
+    def __init__(self, directory: str | Path | None = None, *, settings: dict[str, Any], columns: Sequence[str]):
         from . import __version__
 
         self.directory = Path(directory) if directory is not None else default_cache_dir()
-        self.settings = {
-            "format": CACHE_FORMAT,
-            "edm_stance": __version__,
-            "scorer": scorer_identity,
-            "targets": [dataclasses.asdict(target) for target in targets.values()],
-            "presence": presence_identity(entities=targets.entities),
-        }
+        self.settings = {"format": CACHE_FORMAT, "edm_stance": __version__, **settings}
         encoded = json.dumps(self.settings, sort_keys=True, default=str)
         self.key = hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:24]
         self.folder = self.directory / "results" / self.key
         self.writable = True
-        self._target_names = frozenset(targets)
+        self._columns = list(columns)
+        self._row_columns = [column for column in columns if column != "article_id"]
 
     def _warn(self, message: str) -> None:
         warnings.warn(message, EdmStanceWarning, stacklevel=3)
@@ -129,18 +123,8 @@ class ResultCache:
         return problem
 
     def _matches(self, article: Article, rows: pd.DataFrame) -> bool:
-        """Tell whether cached rows are exactly one per paragraph and target of ``article``."""
-        n_paragraphs = len(article.paragraphs)
-        try:
-            return bool(
-                len(rows) == n_paragraphs * len(self._target_names)
-                and rows["paragraph"].between(1, n_paragraphs).all()
-                and rows["target"].isin(self._target_names).all()
-                and rows["label"].isin(LABELS).all()
-                and not rows.duplicated(["paragraph", "target"]).any()
-            )
-        except (TypeError, ValueError):  # a column of the wrong type
-            return False
+        """Tell whether cached rows are a complete result for ``article``."""
+        raise NotImplementedError
 
     def _read(self, paths: list[Path]) -> tuple[pd.DataFrame, set[Path]]:
         """Read cache files as one pyarrow dataset; file by file, skipping broken ones, when that fails.
@@ -161,7 +145,7 @@ class ResultCache:
                 broken.append(path)
         if broken:
             self._warn(f"{broken[0]}: {len(broken)} broken cache file(s) ignored; those articles are scored again")
-        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_ROW_COLUMNS, _DIGEST])
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*self._row_columns, _DIGEST])
         return table, set(broken)
 
     def path(self, article: Article) -> Path:
@@ -170,7 +154,7 @@ class ResultCache:
         return self.folder / digest[:2] / f"{digest}.parquet"
 
     def get(self, article: Article) -> pd.DataFrame | None:
-        """Return ``article``'s cached rows (columns :data:`COLUMNS`), or None when not cached."""
+        """Return ``article``'s cached rows, or None when not cached."""
         return self.get_many([article]).get(article.article_id)
 
     def get_many(self, articles: Sequence[Article]) -> dict[str, pd.DataFrame]:
@@ -184,7 +168,7 @@ class ResultCache:
         if not wanted:
             return {}
         table, broken = self._read([path for _, path in wanted])
-        missing = [column for column in [*_ROW_COLUMNS, _DIGEST] if column not in table.columns]
+        missing = [column for column in [*self._row_columns, _DIGEST] if column not in table.columns]
         by_digest = {} if missing else dict(tuple(table.groupby(_DIGEST, sort=False)))
         rows, mismatched = {}, []
         for article, path in wanted:
@@ -195,14 +179,14 @@ class ResultCache:
                 continue
             part = part.drop(columns=_DIGEST).reset_index(drop=True)
             part.insert(0, "article_id", article.article_id)
-            rows[article.article_id] = part[COLUMNS]
+            rows[article.article_id] = part[self._columns]
         if mismatched:
             self._warn(f"{mismatched[0]}: {len(mismatched)} cache entr(y/ies) do not match their article and are "
                        "ignored; those articles are scored again")
         return rows
 
     def put(self, article: Article, rows: pd.DataFrame) -> None:
-        """Store ``article``'s rows (columns :data:`COLUMNS`), atomically.
+        """Store ``article``'s rows, atomically.
 
         When the cache cannot be written (read-only, full), warn once and store nothing more:
         the run goes on and its table is written as usual.
@@ -213,9 +197,79 @@ class ResultCache:
             if not self.folder.joinpath("settings.json").exists():
                 text = json.dumps(self.settings, sort_keys=True, indent=2, default=str)
                 _write_atomic(self.folder / "settings.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-            table = rows[_ROW_COLUMNS].reset_index(drop=True).assign(**{_DIGEST: text_digest(article.text)})
+            table = rows[self._row_columns].reset_index(drop=True).assign(**{_DIGEST: text_digest(article.text)})
             _write_atomic(self.path(article), lambda tmp: table.to_parquet(tmp, index=False))
         except OSError as exc:
             self.writable = False
             self._warn(f"{self.directory}: results can no longer be cached ({exc.strerror or exc}); "
                        "the run goes on without the cache")
+
+
+class ResultCache(ArticleCache):
+    """Per-article stance results (columns :data:`COLUMNS`) of one scorer with one set of targets.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        The cache folder; default :func:`default_cache_dir`.
+    scorer_identity : dict
+        ``scorer.identity()``: the model and its settings.
+    targets : Targets
+        The targets scored; their definitions are part of the key.
+
+    Examples
+    --------
+    >>> cache = ResultCache(scorer_identity=scorer.identity(), targets=targets)  # doctest: +SKIP
+    >>> cache.get(article) is None  # not scored yet  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, directory: str | Path | None = None, *, scorer_identity: dict[str, Any], targets: Targets):
+        settings = {"scorer": scorer_identity, "targets": [dataclasses.asdict(target) for target in targets.values()],
+                    "presence": presence_identity(entities=targets.entities)}
+        super().__init__(directory, settings=settings, columns=COLUMNS)
+        self._target_names = frozenset(targets)
+
+    def _matches(self, article: Article, rows: pd.DataFrame) -> bool:
+        """Tell whether cached rows are exactly one per paragraph and target of ``article``."""
+        n_paragraphs = len(article.paragraphs)
+        try:
+            return bool(
+                len(rows) == n_paragraphs * len(self._target_names)
+                and rows["paragraph"].between(1, n_paragraphs).all()
+                and rows["target"].isin(self._target_names).all()
+                and rows["label"].isin(LABELS).all()
+                and not rows.duplicated(["paragraph", "target"]).any()
+            )
+        except (TypeError, ValueError):  # a column of the wrong type
+            return False
+
+
+class FrameCache(ArticleCache):
+    """Per-article frame shares (columns :data:`edm_stance.frames.FRAME_COLUMNS`) of one frame scorer.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        The cache folder; default :func:`default_cache_dir`.
+    scorer_identity : dict
+        ``FrameScorer.identity()``: the method, the frame definitions and the model's revision.
+    """
+
+    def __init__(self, directory: str | Path | None = None, *, scorer_identity: dict[str, Any]):
+        super().__init__(directory, settings={"frame_scorer": scorer_identity}, columns=FRAME_COLUMNS)
+        self._frame_names = frozenset(frame["name"] for frame in scorer_identity["frames"])
+
+    def _matches(self, article: Article, rows: pd.DataFrame) -> bool:
+        """Tell whether cached rows are exactly one per paragraph and frame of ``article``, with shares."""
+        n_paragraphs = len(article.paragraphs)
+        try:
+            return bool(
+                len(rows) == n_paragraphs * len(self._frame_names)
+                and rows["paragraph"].between(1, n_paragraphs).all()
+                and rows["frame"].isin(self._frame_names).all()
+                and rows["share"].between(0, 1).all()
+                and not rows.duplicated(["paragraph", "frame"]).any()
+            )
+        except (TypeError, ValueError):  # a column of the wrong type
+            return False

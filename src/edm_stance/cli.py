@@ -1,4 +1,4 @@
-"""The ``edm-stance`` command: score articles, evaluate against gold, train the model.
+"""The ``edm-stance`` command: score articles, their issue frames, evaluate against gold, train the model.
 
 Only parses options and calls the package. :func:`main` is the one place that decides how
 trouble reaches the user: every expected failure is an :class:`EdmStanceError` (and a bad
@@ -23,7 +23,8 @@ from typing import Iterator, NoReturn, Sequence
 
 import pandas as pd
 
-from .errors import ArticleReadError, EdmStanceError, EdmStanceWarning, EngineError, OutputError
+from .batch import add_input_options, add_run_options, positive_int
+from .errors import EdmStanceError, EdmStanceWarning
 
 __all__ = ["main"]
 
@@ -41,6 +42,8 @@ examples:
   edm-stance score archive/ -o r.parquet --engine dask --scheduler tcp://HOST:8786
   edm-stance score --fetch https://jamestown.org/program/... -o r.csv   download, then score
   edm-stance score article.txt --targets my_targets.yaml    add your own targets
+  edm-stance frames data/raw/ -o frames.csv                 each paragraph's issue frames (trained model)
+  edm-stance frames article.txt --frames my_frames.yaml     your own frames (zero-shot similarity)
   edm-stance evaluate --gold gold.csv --pred out.csv        codebook metrics
   edm-stance train --corrections data/corrections/ --output models/refit-1   refit on analysts' corrections
   edm-stance evaluate --gold data/corrections/ --model models/refit-1        agreement before/after the refit
@@ -51,16 +54,6 @@ examples:
 
 _ENTITIES_HELP = ("add spaCy's entity step to target presence (organisations by role, pollsters, appositions, "
                   "dependency guards; about 0.1-0.2 s more per article); default: rules only")
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
-    return number
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,12 +75,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Score every paragraph of the given articles toward every target. Writes one row per "
         "paragraph and target: article_id, paragraph, target, label, score, confidence, n_mentions, evidence.",
     )
-    score.add_argument("paths", nargs="+", metavar="PATH",
-                       help="article .txt files or saved jamestown.org .html pages (at most 10 MB each), folders "
-                       "of them (searched recursively), or URLs with --fetch")
-    score.add_argument("-o", "--output", metavar="OUT",
-                       help="write the table here, as CSV (.csv) or Parquet (.parquet), with a manifest of the "
-                       "inputs next to it (OUT.manifest.csv); without it, print the table")
+    add_input_options(score)
     score.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME",
                        help=f"tsc (trained model, default), nli (zero-shot NLI model, needs --model) or lexicon "
                        f"(VADER baseline); default: {DEFAULT_SCORER}")
@@ -95,21 +83,30 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--targets", metavar="FILE", help="YAML file with more targets (see data/targets.yaml)")
     score.add_argument("--target", action="append", metavar="NAME", help="score only this target (repeatable)")
     score.add_argument("--entities", action="store_true", help=_ENTITIES_HELP)
-    score.add_argument("--encoding", metavar="ENC", help="read articles with this encoding instead of detecting it")
-    score.add_argument("--batch-size", type=_positive_int, default=None, metavar="N", help="mentions per model batch")
-    score.add_argument("--fetch", action="store_true",
-                       help="download the URLs among PATHs (one request per second, with retries) into the "
-                       "cache's pages/ folder, then score them")
-    score.add_argument("--cache-dir", metavar="DIR",
-                       help="results cache folder (default: $EDM_STANCE_CACHE, else ~/.cache/edm-stance)")
-    score.add_argument("--no-cache", action="store_true", help="neither read nor write cached results")
-    score.add_argument("--chunk-size", type=_positive_int, default=32, metavar="N",
-                       help="articles scored together (one model batch stream, one cache write); default: 32")
-    score.add_argument("--workers", type=_positive_int, default=1, metavar="N",
-                       help="local worker processes (or Dask workers when --engine dask has no --scheduler)")
-    score.add_argument("--engine", choices=["local", "processes", "dask"], default=None,
-                       help="where to score: this process (default), --workers local processes, or a Dask cluster")
-    score.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    score.add_argument("--batch-size", type=positive_int, default=None, metavar="N", help="mentions per model batch")
+    add_run_options(score)
+
+    frames = commands.add_parser(
+        "frames",
+        help="each paragraph's issue frames: dominant, runner-up and every frame's share",
+        description="Give every paragraph of the given articles a share of each issue frame (the shares of a "
+        "paragraph sum to 1). Writes one row per paragraph: article_id, paragraph, frame (the dominant one), share, "
+        "runner_up, runner_up_share, share_<frame> for every frame, and the article's metadata. The shipped nine "
+        "frames are scored by the trained frame model (calibrated probabilities of the dominant frame); a frame set "
+        "of your own (--frames) by zero-shot similarity to its descriptions and examples.",
+    )
+    add_input_options(frames)
+    frames.add_argument("--frames", metavar="FILE", dest="frames_file",
+                        help="YAML file with your own frame set (see data/frames.yaml); scored by similarity")
+    frames.add_argument("--model", metavar="DIR",
+                        help="frame model folder (experiments/frames_cv.py --train-final); default: "
+                        "$EDM_STANCE_FRAME_MODEL, else the shipped model")
+    frames.add_argument("--method", choices=["auto", "model", "similarity"], default="auto",
+                        help="auto (default): the model for the shipped frames or with --model, similarity for "
+                        "--frames; or force one")
+    frames.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
+                        help="paragraphs (model) or sentences (similarity) per batch")
+    add_run_options(frames)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -149,7 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", metavar="DIR", help="with --corrections: the model to refit (default: the shipped one)")
     train.add_argument("--holdout", type=float, metavar="SHARE",
                        help="with --corrections: share of corrected paragraphs held out to check the refit (default 0.2)")
-    train.add_argument("--top-layers", type=_positive_int, metavar="N",
+    train.add_argument("--top-layers", type=positive_int, metavar="N",
                        help="with --corrections: train only the top N layers' LoRA weights (quicker; default: all)")
     train.add_argument("--replay", type=int, metavar="N",
                        help="with --corrections: earlier training examples replayed per epoch (default: as many as "
@@ -162,17 +159,17 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--newsmtsc", metavar="DIR",
                        help="NewsMTSC folder with train.jsonl (default: $EDM_STANCE_NEWSMTSC; see README)")
     train.add_argument("--no-newsmtsc", action="store_true", help="train on the corpus alone (no stage 1)")
-    train.add_argument("--members", type=_positive_int, default=None, help="ensemble size (default: as shipped)")
+    train.add_argument("--members", type=positive_int, default=None, help="ensemble size (default: as shipped)")
     train.add_argument("--cv", type=int, default=5, metavar="K", help="cross-validation folds, 0 to skip; default 5")
-    train.add_argument("--epochs", type=_positive_int, help="corpus epochs (tsc: NewsMTSC epochs)")
+    train.add_argument("--epochs", type=positive_int, help="corpus epochs (tsc: NewsMTSC epochs)")
     train.add_argument("--learning-rate", type=float, help="corpus-stage learning rate (tsc: its learning rate)")
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--lora-r", type=_positive_int, help="LoRA rank (alpha is twice it)")
-    train.add_argument("--max-length", type=_positive_int, help="tokens per paragraph and target (paragraph recipe)")
+    train.add_argument("--batch-size", type=positive_int)
+    train.add_argument("--lora-r", type=positive_int, help="LoRA rank (alpha is twice it)")
+    train.add_argument("--max-length", type=positive_int, help="tokens per paragraph and target (paragraph recipe)")
     train.add_argument("--no-bf16", action="store_true", help="train in float32 (bf16 autocast is the default)")
     train.add_argument("--entity-swap", type=float, default=0.3, help="tsc recipe: share of mentions swapped")
     train.add_argument("--seed", type=int, default=13)
-    train.add_argument("--limit", type=_positive_int, help="use only the first N examples (smoke test)")
+    train.add_argument("--limit", type=positive_int, help="use only the first N examples (smoke test)")
 
     report = commands.add_parser(
         "report",
@@ -208,35 +205,15 @@ def _summary(table: pd.DataFrame) -> str:
     return f"{n_articles} article(s), {n_paragraphs} paragraph(s), {len(table)} rows\n{counts.to_string()}"
 
 
-def _fetch_folder(cache_dir: Path) -> Path:
-    """Return the folder for pages downloaded with --fetch, checked to be writable before any download."""
-    from .output import check_writable_folder
-
-    folder = cache_dir / "pages"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot hold the downloaded pages ({exc.strerror or exc}); "
-                          "pass --cache-dir DIR") from exc
-    problem = check_writable_folder(folder)
-    if problem:
-        raise OutputError(f"{folder}: {problem}; downloaded pages are saved there, pass --cache-dir DIR")
-    return folder
-
-
 def _score(args: argparse.Namespace) -> None:
-    from .cache import ResultCache, default_cache_dir
-    from .corpus import read_corpus
-    from .fetch import PageFetcher
-    from .output import check_output_path, manifest_path, write_table
+    from .batch import check_outputs, choose_engine, open_cache, print_table, read_inputs, write_outputs
+    from .cache import ResultCache
     from .runner import score_corpus
     from .scoring import COLUMNS, get_scorer
     from .targets import load_targets
 
     # Everything that can be checked is checked before any article is read or scored.
-    engine = args.engine or ("dask" if args.scheduler else "processes" if args.workers > 1 else "local")
-    if engine == "local" and args.workers > 1:
-        raise EngineError(f"--workers {args.workers} needs --engine processes or dask, not local")
+    engine = choose_engine(args)
     targets = load_targets(args.targets, entities=args.entities)
     if args.target:
         targets = targets.select(args.target)
@@ -247,51 +224,50 @@ def _score(args: argparse.Namespace) -> None:
         kwargs["batch_size"] = args.batch_size
     scorer = get_scorer(args.scorer, **kwargs)
     identity = scorer.identity() if hasattr(scorer, "identity") else {"scorer": args.scorer}  # checks --model
-    manifest = None
-    if args.output:
-        manifest = manifest_path(check_output_path(args.output))
-        try:
-            check_output_path(manifest)
-        except OutputError as exc:
-            raise OutputError(f"{exc} (the manifest of {args.output} goes there)") from exc
-    cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-    cache = None
-    if not args.no_cache:
-        cache = ResultCache(cache_dir, scorer_identity=identity, targets=targets)
-        problem = cache.check_writable()
-        if problem:
-            warnings.warn(f"{problem}; results will not be cached (pass --cache-dir DIR or --no-cache)",
-                          EdmStanceWarning, stacklevel=2)
-    fetcher = PageFetcher(directory=_fetch_folder(cache_dir)) if args.fetch else None
-
-    corpus = read_corpus(args.paths, encoding=args.encoding, fetcher=fetcher)
-    if not corpus.articles:
-        reasons = "; ".join(f"{entry.path}: {entry.reason}" for entry in corpus.skipped[:2])
-        raise ArticleReadError(f"{', '.join(map(str, args.paths))}: no article could be read "
-                             f"({len(corpus.skipped)} input(s) skipped: {reasons})")
+    manifest = check_outputs(args)
+    cache = open_cache(args, lambda folder: ResultCache(folder, scorer_identity=identity, targets=targets))
+    corpus = read_inputs(args)
     result = score_corpus(corpus.articles, scorer, targets, cache=cache, chunk_size=args.chunk_size,
                           engine=engine, workers=args.workers, scheduler=args.scheduler)
     table = result.table
     if args.output:
-        try:
-            write_table(table, args.output)
-            write_table(corpus.manifest_frame(result.status), manifest)
-        except OutputError as exc:
-            kept = cache is not None and cache.writable
-            raise OutputError(f"{exc}; " + ("the scores are cached, so a rerun only writes the table" if kept
-                                            else "fix that and run again")) from exc
-        print(_summary(table))
-        print(f"{result.n_scored} article(s) scored, {result.n_cached} read from the cache, "
-              f"{len(corpus.skipped)} file(s) skipped (see {manifest})")
-        print(f"wrote {len(table)} rows to {args.output}")
+        write_outputs(args, result, corpus, manifest, cache, _summary(table))
     else:
         shown = table[[c for c in COLUMNS if c not in {"score_low", "score_high"}]].assign(score=table["score"].round(2), confidence=table["confidence"].round(2),
                                       evidence=table["evidence"].str.slice(0, 60))
-        print(shown.to_string(index=False))
-        print()
-        print(_summary(table))
-        for entry in corpus.skipped:
-            print(f"skipped {entry.path}: {entry.reason}")
+        print_table(shown, corpus, _summary(table))
+
+
+def _frame_summary(table: pd.DataFrame, scorer) -> str:
+    labels = {name: frame.label for name, frame in scorer.frame_set.items()}
+    counts = ", ".join(f"{labels[name]} {count}" for name, count in table["frame"].value_counts().items())
+    how = f"the frame model {scorer.model_dir}" if scorer.method_used == "model" else "zero-shot similarity"
+    return (f"{table['article_id'].nunique()} article(s), {len(table)} paragraph(s), frames by {how}\n"
+            f"dominant frames (paragraphs): {counts}")
+
+
+def _frames(args: argparse.Namespace) -> None:
+    from .batch import check_outputs, choose_engine, open_cache, print_table, read_inputs, write_outputs
+    from .cache import FrameCache
+    from .frames import FrameScorer, load_frames
+    from .runner import score_frames
+
+    engine = choose_engine(args)
+    frame_set = load_frames(args.frames_file) if args.frames_file else None
+    scorer = FrameScorer(frames=frame_set, method=args.method, model_name_or_path=args.model,
+                         **({"batch_size": args.batch_size} if args.batch_size else {}))
+    identity = scorer.identity()  # checks the model folder and its frames before any work
+    manifest = check_outputs(args)
+    cache = open_cache(args, lambda folder: FrameCache(folder, scorer_identity=identity))
+    corpus = read_inputs(args)
+    result = score_frames(corpus.articles, scorer, cache=cache, chunk_size=args.chunk_size, engine=engine,
+                          workers=args.workers, scheduler=args.scheduler)
+    table = result.table
+    if args.output:
+        write_outputs(args, result, corpus, manifest, cache, _frame_summary(table, scorer))
+    else:
+        shown = table[["article_id", "paragraph", "frame", "share", "runner_up", "runner_up_share"]]
+        print_table(shown.round({"share": 2, "runner_up_share": 2}), corpus, _frame_summary(table, scorer))
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -471,7 +447,7 @@ def _targets(args: argparse.Namespace) -> None:
         print(f"  aliases: {', '.join(target.aliases)}")
         if target.patterns:
             print(f"  patterns: {' | '.join(target.patterns)}")
-        for key in ("roles", "blockers", "titles", "guards"):
+        for key in ("roles", "blockers", "titles", "intros", "guards", "places"):
             if getattr(target, key):
                 print(f"  {key}: {' | '.join(getattr(target, key))}")
 
@@ -514,7 +490,8 @@ def _user_facing() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 2 bad input, 130 interrupted, 143 terminated)."""
     args = _build_parser().parse_args(argv)
-    handlers = {"score": _score, "evaluate": _evaluate, "train": _train, "report": _report, "targets": _targets}
+    handlers = {"score": _score, "frames": _frames, "evaluate": _evaluate, "train": _train, "report": _report,
+                "targets": _targets}
     try:
         with _user_facing():
             handlers[args.command](args)

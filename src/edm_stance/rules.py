@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["GuardRule", "NameRule", "Span", "plural_forms"]
+__all__ = ["NOT_NAMES", "AnaphorRule", "GuardRule", "NameRule", "PlaceRule", "Span", "plural_forms"]
 
 _UPPER_WORD = r"(?:[A-Z][\w’'.&/-]*[\w’']|[A-Z])"
 # Short words that may join the capitalised words of an organisation's name.
@@ -38,13 +38,31 @@ _APPOSITION_AFTER = re.compile(r"(?:\s+and\s+[^,.;]{1,60})?,\s+(?:(?:both|each|a
 # A preposition right before a capitalised word: the word is a place ("in Almaty, a pollster ...").
 _PLACE_BEFORE = re.compile(r"\b(?:[Ii]n|at|from|to|near|across|outside|inside|around|throughout|within|into)\s+$")
 _LINKS = {"and", "or", "of", "to", "by", "with", "against", "from", "for", "on", "in", "at", "than", "as", "but", "nor"}
-_NOT_NAMES = {
+# Capitalised words that start sentences, not names.
+NOT_NAMES = {
     "The", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "In", "On", "At", "But",
     "However", "And", "Yet", "As", "For", "A", "An", "There", "If", "When", "While", "According", "Its",
     "His", "Her", "Their", "Our", "Mr", "Mrs", "Ms", "Dr", "Monday", "Tuesday", "Wednesday", "Thursday",
     "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December", "Last", "Next", "Earlier", "Later",
+    # sentence adverbs before a comma ("Upstream, the giant dam project ...")
+    "Meanwhile", "Instead", "Elsewhere", "Upstream", "Downstream", "Nearby", "Today", "Yesterday", "Now",
+    "Still", "Here", "Together", "Overall", "Finally", "Similarly", "Likewise", "Abroad", "Domestically",
+    "Internationally", "Locally", "Regionally", "Nationally", "Again", "Also", "Then", "Since", "Such",
 }
+# A role phrase that makes the body the state's: "Sputnik Azerbaijan, the Russian state news agency's bureau".
+_STATE_ROLE = re.compile(r"\b(?:state|government|governmental|official|presidential)\b", re.IGNORECASE)
+# A blocker-modified plural noun followed by a list: "state-sponsored bodies such as the Youth Union and ...".
+_SUCH_AS = (r"(?:[\w’'-]+\s+){0,2}?(?:bodies|organi[sz]ations|groups|associations|NGOs|structures|entities|unions|movements)"
+            r"(?:\s+and\s+[\w-]+)?,?\s+(?:such\s+as|including|like)\s+")
+# A name followed by who founded it: ", created in 2005 by presidential decree", ", set up by the government".
+_FOUNDED_BY = re.compile(
+    r"(?:,\s+(?:an?\s+[\w-]+\s+)?|\s+)(?:(?:which|that)\s+was\s+)?"
+    r"(?:created|set\s+up|founded|established|formed|launched|organi[sz]ed)"
+    r"\s+(?:(?:in|on)\s+[\w ,]{1,20}?\s+)?by\s+(?:the\s+)?(?:[\w’'-]+\s+)?"
+    r"(?:presidential|president|government|state|ministry|ministries|authorities|ruling\s+party|administration)\b",
+    re.IGNORECASE,
+)
 
 
 def plural_forms(noun: str) -> list[str]:
@@ -68,7 +86,8 @@ def _either_case(word: str) -> str:
 
 def _alias_regex(word: str) -> str:
     """Regex for a word written as an alias: a lowercase first letter also matches capitalised."""
-    return (_either_case(word) if word[:1].islower() else re.escape(word)).replace(r"\ ", r"\s+")
+    regex = _either_case(word) if word[:1].islower() else re.escape(word)
+    return re.sub("['’]", "['’]", regex.replace(r"\ ", r"\s+"))
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -99,13 +118,20 @@ class NameRule:
         Words that make a named body not the target (``State``, ``Party``, ``pro-government``).
     titles : iterable of str
         Regular expressions for titles (``U\\.S\\. [Aa]mbassador``).
+    intros : iterable of str
+        Regular expressions for phrases right before a name that make it the target's
+        (``a survey ... by`` introduces a pollster: "a survey of 900 adults by Vox Populi").
     """
 
-    def __init__(self, roles: Iterable[str] = (), blockers: Iterable[str] = (), titles: Iterable[str] = ()):
-        roles, blockers, titles = list(roles), list(blockers), list(titles)
+    def __init__(self, roles: Iterable[str] = (), blockers: Iterable[str] = (), titles: Iterable[str] = (),
+                 intros: Iterable[str] = ()):
+        roles, blockers, titles, intros = list(roles), list(blockers), list(titles), list(intros)
         blocker = "(?:" + "|".join(_alias_regex(b) for b in sorted(blockers, key=len, reverse=True)) + ")"
         self.blocker_regex = re.compile(rf"(?<![\w-]){blocker}(?![\w-])") if blockers else None
-        self.name_regex = self.apposition_regex = self.before_name_regex = self.title_regex = None
+        # The same, overlapping matches too ("the state's own version of": "state's own", "own version of").
+        self.blockers_at = re.compile(rf"(?<![\w-])(?=({blocker})(?![\w-]))") if blockers else None
+        self.name_regex = self.apposition_regex = self.before_name_regex = self.title_regex = self.intro_regex = None
+        self.such_as_regex = re.compile(rf"(?<![\w-]){blocker}\s+{_SUCH_AS}") if blockers else None
         if roles:
             heads = [r for r in roles if " " not in r and r.islower()]
             if heads:
@@ -113,7 +139,8 @@ class NameRule:
                 # Capitalised words (joined by of/for/and...) around a capitalised role noun.
                 self.name_regex = re.compile(
                     rf"(?<![\w’'-])(?:{_UPPER_WORD}\s+(?:{_JOINERS}\s+)?){{0,5}}{cap_heads}(?![\w’'-])"
-                    rf"(?:\s+(?:of|for|on|to|in|against)\s+(?:the\s+)?(?:{_UPPER_WORD}(?:,?\s+(?:(?:and|of|for|the)\s+)?)?){{1,6}})?"
+                    rf"(?:\s+(?:of|for|on|to|in|against)\s+(?:the\s+)?{_UPPER_WORD}"
+                    rf"(?:,?\s+(?:(?:and|of|for|on)\s+)?(?:the\s+)?{_UPPER_WORD}){{0,5}})?"
                 )
             role = _alternation(roles)
             # "NAME, a Dushanbe-based environmental organisation" (up to six words before the role).
@@ -126,6 +153,15 @@ class NameRule:
                 rf"(?P<role>\b(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?{role})\s+"
                 rf"(?P<name>[\"“‘]?{_UPPER_WORD}(?:\s+(?:{_JOINERS}\s+)?{_UPPER_WORD}){{0,4}}[\"”’]?)"
                 rf"|(?P<role2>\b[Tt]he\s+)(?P<name2>[\"“‘'][^\"“”‘’]{{2,40}}[\"”’'])\s+(?P<role3>{role})(?![\w-])"
+            )
+        if intros:
+            intro = "(?:" + "|".join(f"(?:{t})" for t in intros) + ")"
+            # "a survey of 1,200 adults by Puls in July", "polling by the Yerevan office of the Opinion Group".
+            self.intro_regex = re.compile(
+                rf"(?P<role>{intro})\s+(?:the\s+)?(?:(?:{_UPPER_WORD}\s+)?office\s+of\s+(?:the\s+)?)?"
+                rf"(?P<name>{_UPPER_WORD}(?:\s+(?:(?:of|for|and|&)\s+)?{_UPPER_WORD}){{0,5}})"  # not "Puls in May"
+                rf"(?=[,.;:)]|\s+(?:in|on|at|during|last|this|earlier|between|among|from|found|finds|showed|shows|"
+                rf"suggested|suggests|put|puts|recorded|records|indicated|indicates|and|with|for|which|that)\b)"
             )
         if titles:
             title = "(?:" + "|".join(f"(?:{t})" for t in titles) + ")"
@@ -143,14 +179,26 @@ class NameRule:
         if not self.blocker_regex:
             return False
         before = text[max(0, start - 60) : start]
-        for match in self.blocker_regex.finditer(before):
-            between = _BETWEEN.fullmatch(before[match.end() :])
-            if between and (between.group(1) or "").lower() not in _LINKS:
+        for match in self.blockers_at.finditer(before):
+            between = _BETWEEN.fullmatch(before[match.end(1) :])
+            word = (between.group(1) or "") if between else ""
+            verb = word.islower() and word.endswith("ed") and "-" not in word  # not "so-called"
+            if between and word.lower() not in _LINKS and not verb:
+                return True  # a verb between: "the Justice Ministry added The Way Home" is no modifier
+        return self._in_blocked_list(text, start)
+
+    def _in_blocked_list(self, text: str, start: int) -> bool:
+        """Return whether ``start`` lies in a list after a blocked noun ("state-run bodies such as X and Y")."""
+        before = text[max(0, start - 200) : start]
+        for match in self.such_as_regex.finditer(before):
+            if not re.search(r"[.;:!?(]\s|,\s+(?:which|who|whose)\b", before[match.end() :]):
                 return True
         return False
 
     def blocked_after(self, text: str, end: int) -> bool:
         """Return whether a name is followed by a blocker in apposition ("..., both state-run bodies")."""
+        if _FOUNDED_BY.match(text, end):  # "..., created by presidential decree in 2005"
+            return True
         after = _APPOSITION_AFTER.match(text, end)
         return bool(after and self.blocker_regex and self.blocker_regex.match(text, after.end()))
 
@@ -160,7 +208,7 @@ class NameRule:
             for match in self.name_regex.finditer(text):
                 start, end, name = match.start(), match.end(), match.group()
                 words = name.split()
-                while words and words[0] in _NOT_NAMES:  # a sentence-initial "The", "In", ...
+                while words and words[0] in NOT_NAMES:  # a sentence-initial "The", "In", ...
                     start += text[start:end].index(words[0]) + len(words[0])
                     start += len(text[start:end]) - len(text[start:end].lstrip())
                     words = words[1:]
@@ -170,15 +218,17 @@ class NameRule:
                     continue
                 yield Span(start, end, "role name", name)
                 tail = re.match(r"\s+([A-Z][\w’'-]{2,})(?=[\s,.;:’']|$)", text[end:])
-                if tail and tail.group(1) not in _NOT_NAMES:  # "Human Rights Center Viasna"
+                if tail and tail.group(1) not in NOT_NAMES:  # "Human Rights Center Viasna"
                     yield Span(end + tail.start(1), end + tail.end(1), "role name", tail.group(1))
         if self.apposition_regex:
             for match in self.apposition_regex.finditer(text):
                 name = match.group("name").strip("\"“”‘’'")
                 if name.startswith("The ") and len(name.split()) > 2:
                     name = name[4:]  # "The Way Home, a movement of ..."
-                if name.split()[0] in _NOT_NAMES or self.blocked(match.group()):
+                if name.split()[0] in NOT_NAMES or self.blocked(match.group()):
                     continue
+                if _STATE_ROLE.search(match.group("role")):
+                    continue  # "X, the Russian state news agency's local bureau"
                 if _PLACE_BEFORE.search(text, max(0, match.start() - 12), match.start()):
                     continue  # "in Almaty, an independent pollster": a place, not the body's name
                 yield Span(match.start("name"), match.end("role"), f"apposition: {match.group('role')}", name)
@@ -187,14 +237,25 @@ class NameRule:
                 group = "name" if match.group("name") else "name2"
                 role = match.group("role") or match.group("role3")
                 name = match.group(group).strip("\"“”‘’'")
-                if not name or name.split()[0] in _NOT_NAMES or self.blocked(match.group()):
+                if not name or name.split()[0] in NOT_NAMES or self.blocked(match.group()):
+                    continue
+                if _STATE_ROLE.search(role):
                     continue
                 yield Span(match.start(), match.end(), f"role: {role}", name)
+        if self.intro_regex:
+            for match in self.intro_regex.finditer(text):
+                name = match.group("name")
+                if name.split()[0] in NOT_NAMES or self.blocked(name):
+                    continue
+                if self.blocked_after(text, match.end("name")):  # "a poll by VTsIOM, the state-run pollster"
+                    continue
+                role = " ".join(match.group("role").split())
+                yield Span(match.start("name"), match.end("name"), f"intro: {role}", name)
         if self.title_regex:
             for match in self.title_regex.finditer(text):
                 group, title = ("name", "title") if match.group("name") else ("name2", "title2")
                 name = match.group(group)
-                if name.split()[0] in _NOT_NAMES:
+                if name.split()[0] in NOT_NAMES:
                     continue
                 yield Span(match.start(), match.end(), f"title: {match.group(title)}", name)
 
@@ -218,12 +279,13 @@ class GuardRule:
     _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ans|ons)")
 
     def __init__(self, nouns: Iterable[str]):
-        noun = _alternation(list(nouns))
+        nouns = list(nouns)  # a noun also matches with a capital first letter ("Visitors from the European Union")
+        noun = _alternation(nouns + [n[:1].upper() + n[1:] for n in nouns if n[:1].islower()])
         # "American tourists", "U.S. and EU citizens", "Russian-born activists", "a Dutch citizen".
         self.after = re.compile(rf"^(?:[\s-]+(?:and|or)[\s-]+[A-Z][\w.’'-]*)?[\s-]+(?:(?!{_AGENCY}\b|{_LINK}\b)[\w’'-]+\s+){{0,2}}{noun}\b")
         # "signatories from Germany and the ...", "NGOs, most of them ...".
         self.before = re.compile(
-            rf"\b{noun}\s+(?:from|of)\s+(?:the\s+)?(?:[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*,?\s+(?:and|or)\s+(?:the\s+)?)?$"
+            rf"\b{noun}\s+(?:from|of)\s+(?:the\s+)?(?:[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*(?:,\s+|,?\s+(?:and|or)\s+)(?:the\s+)?)*$"
             rf"|\b{noun},\s+(?:most|many|some|all|several|half|none|one|two|three|a few|a third|the rest)\s+of\s+"
             rf"(?:them|whom)\s+(?:(?:are|were|being)\s+)?$"
         )
@@ -235,3 +297,95 @@ class GuardRule:
         if self.after.match(text[end : end + 80]) or self.before.search(before):
             return True
         return bool(self._DEMONYM.fullmatch(text[start:end]) and self.quantity.search(before))
+
+
+class PlaceRule:
+    """Tell a country or capital that is one place in a list of places, not the state ("in Rome, Paris and Vienna").
+
+    Parameters
+    ----------
+    prepositions : iterable of str
+        Words that open a list of places (``in``, ``across``, ``throughout``).
+    """
+
+    _WORD = r"(?:(?:[A-Z]\.){2,}|(?:St|Mt)\.|[A-Z][\w’'-]*)"  # "U.S.", "St. Petersburg", not "Frankfurt. The"
+    _ITEM = rf"(?:the\s+)?{_WORD}(?:\s+{_WORD}){{0,3}}"
+    # Nouns for the state's people right before the preposition: "officials in Berlin and Warsaw" are governments.
+    _OFFICIALS = re.compile(
+        r"\b(?:officials?|diplomats?|leaders?|governments?|policymakers?|politicians?|critics|capitals|authorities|"
+        r"lawmakers|ministers?|embassy|embassies|envoys?|negotiators?|talks|meetings?|summit|sanctions)\s+$",
+        re.IGNORECASE,
+    )
+    # What may follow the last place: punctuation, a function word or a verb in -ed ("in Italy and Germany organised").
+    _END = re.compile(
+        r"[,.;:)]|\s+(?:to|in|on|at|for|and|with|by|during|since|from|where|which|who|that|when|before|after|until|"
+        r"over|have|has|had|is|are|was|were|will|would|[a-z]+ed)\b|$"
+    )
+
+    def __init__(self, prepositions: Iterable[str]):
+        preposition = "(?:" + "|".join(_alias_regex(p) for p in prepositions) + ")"
+        item = self._ITEM
+        self.before = re.compile(
+            rf"\b{preposition}\s+(?P<items>(?:(?:{item})\s*,\s*)*(?:(?:{item})\s*,?\s+(?:and|or)\s+)?)(?:the\s+)?$"
+        )
+        self.after = re.compile(rf"(?:\s*,\s*(?:{item}))*(?:\s*,?\s+(?:and|or)\s+(?:{item}))?")
+        self.item = re.compile(item)
+
+    def guarded(self, text: str, start: int, end: int, target_regex: re.Pattern) -> bool:
+        """Return whether ``text[start:end]`` is one place in a list whose other places are not the target."""
+        before = self.before.search(text, max(0, start - 150), start)
+        if not before or self._OFFICIALS.search(text, max(0, before.start() - 40), before.start()):
+            return False
+        after = self.after.match(text, end)
+        if not self._END.match(text, after.end()):
+            return False
+        items = self.item.findall(before.group("items")) + self.item.findall(text[end : after.end()])
+        return any(not target_regex.fullmatch(re.sub(r"^the\s+", "", i)) for i in items)
+
+
+class AnaphorRule:
+    """Find definite references by role noun ("the centre's researchers") to a body named earlier by that noun.
+
+    Parameters
+    ----------
+    roles : iterable of str
+        Role nouns; the last word of each is a head ("human rights group" -> group).
+    """
+
+    _SPELLINGS = {"center": "centre", "organization": "organisation"}
+    # Role nouns that alone often mean something else: an election campaign, a dam project, a TV network,
+    # a parliamentary committee, a state agency, a business firm, a news bureau, a tank, a policy initiative.
+    _AMBIGUOUS = frozenset({"campaign", "project", "network", "initiative", "society", "agency", "firm", "bureau",
+                            "committee", "tank", "watch"})
+
+    def __init__(self, roles: Iterable[str]):
+        heads = {role.split()[-1].lower() for role in roles}
+        heads = {h for h in heads if h.isalpha() and len(h) > 3 and h not in self._AMBIGUOUS}
+        self.heads = frozenset(self._SPELLINGS.get(h, h) for h in heads)
+        forms = sorted({f for h in heads | {k for k, v in self._SPELLINGS.items() if v in heads} for f in plural_forms(h)},
+                       key=len, reverse=True)
+        words = "|".join(forms)
+        self.head_regex = re.compile(rf"(?i:\b({words})\b)")
+        # "the centre's", "the same institute", not "the group of deputies".
+        self.anaphor_regex = re.compile(rf"\b[Tt]he\s+(?:same\s+)?({words})(?:[’']s)?(?![\w-])(?!\s+(?:of|for|on)\b)")
+
+    def head(self, word: str) -> str:
+        """Return the head noun a word stands for (singular, one spelling)."""
+        word = word.lower()
+        for plural, single in (("ies", "y"), ("es", ""), ("s", "")):
+            singular = word[: -len(plural)] + single
+            if word.endswith(plural) and self._SPELLINGS.get(singular, singular) in self.heads:
+                word = singular
+                break
+        return self._SPELLINGS.get(word, word)
+
+    def heads_in(self, text: str) -> set[str]:
+        """Return the heads that name a body in ``text`` (a mention of the target)."""
+        return {self.head(m.group(1)) for m in self.head_regex.finditer(text)} & self.heads
+
+    def find(self, text: str, heads: set[str]) -> Iterator[Span]:
+        """Yield definite references in ``text`` whose head is one of ``heads``."""
+        for match in self.anaphor_regex.finditer(text):
+            head = self.head(match.group(1))
+            if head in heads:
+                yield Span(match.start(), match.end(), f"anaphor: the {head}", match.group())

@@ -1,5 +1,8 @@
 """Score a corpus in chunks of articles: cached, resumable, in this process, local processes or on Dask.
 
+:func:`score_corpus` scores stance (one row per paragraph and target); :func:`score_frames`
+scores issue frames (one row per paragraph); both run the same way.
+
 Articles whose results are cached are read back; the others are scored in chunks of
 ``chunk_size`` articles (each chunk is one ``scorer.score`` call, so a model batches the
 (sentence, target) pairs of all its articles), and each chunk's results are cached as soon
@@ -33,12 +36,14 @@ from typing import Iterator, Sequence
 import pandas as pd
 
 from .article import Article
-from .cache import ResultCache
+from .cache import FrameCache, ResultCache
 from .errors import EngineError
+from .frames import FrameScorer, frame_share_table
 from .scoring.base import COLUMNS, Scorer
 from .targets import Targets
 
-__all__ = ["ENGINES", "METADATA_COLUMNS", "TABLE_COLUMNS", "CorpusScores", "score_chunk", "score_corpus"]
+__all__ = ["ENGINES", "METADATA_COLUMNS", "TABLE_COLUMNS", "CorpusScores", "frame_table_columns", "score_chunk",
+           "score_corpus", "score_frames"]
 
 ENGINES = ("local", "processes", "dask")
 METADATA_COLUMNS = ["title", "author", "date", "volume", "issue", "source"]
@@ -72,16 +77,22 @@ def _scorer_key(scorer: Scorer) -> str:
     return json.dumps(identity, sort_keys=True, default=str)
 
 
-def score_chunk(scorer: Scorer, targets: Targets, articles: Sequence[Article]) -> list[pd.DataFrame]:
+def _score(scorer, targets: Targets | None, articles: list[Article]) -> pd.DataFrame:
+    """A stance scorer's ``score(articles, targets)``, or a frame scorer's ``score(articles)`` (no targets)."""
+    return scorer.score(articles) if targets is None else scorer.score(articles, targets)
+
+
+def score_chunk(scorer: Scorer | FrameScorer, targets: Targets | None, articles: Sequence[Article]) -> list[pd.DataFrame]:
     """Score one chunk of articles with this process's copy of ``scorer``; one table per article.
 
-    The first chunk a process sees builds its scorer; later chunks with the same settings
-    reuse it, so a model is loaded once per worker process. Chunks in one process are
-    scored one at a time (the model already uses every core).
+    ``targets`` is None for a :class:`~edm_stance.frames.FrameScorer`. The first chunk a
+    process sees builds its scorer; later chunks with the same settings reuse it, so a model
+    is loaded once per worker process. Chunks in one process are scored one at a time (the
+    model already uses every core).
     """
     with _WORKER_LOCK:
         worker_scorer = _WORKER_SCORERS.setdefault(_scorer_key(scorer), scorer)
-        table = worker_scorer.score(list(articles), targets)
+        table = _score(worker_scorer, targets, list(articles))
     return _split(table, articles)
 
 
@@ -114,7 +125,7 @@ def _split(table: pd.DataFrame, articles: Sequence[Article]) -> list[pd.DataFram
 
 def _run_local(scorer, targets, chunks) -> Iterator[tuple[list[Article], list[pd.DataFrame]]]:
     for chunk in chunks:
-        yield chunk, _split(scorer.score(chunk, targets), chunk)
+        yield chunk, _split(_score(scorer, targets, chunk), chunk)
 
 
 def _run_processes(scorer, targets, chunks, workers) -> Iterator[tuple[list[Article], list[pd.DataFrame]]]:
@@ -231,6 +242,70 @@ def score_corpus(
     >>> result = score_corpus(articles, get_scorer("lexicon"), load_targets())  # doctest: +SKIP
     >>> result.table.groupby("target")["score"].mean()  # doctest: +SKIP
     """
+    results, status = _run(articles, scorer, targets, cache, chunk_size, engine, workers, scheduler, show_progress_bar)
+    frames = [_with_metadata(article, results[article.article_id]) for article in articles]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
+    return CorpusScores(_tidy(table), status)
+
+
+def frame_table_columns(frame_names: Sequence[str]) -> list[str]:
+    """Columns of :func:`score_frames`'s table for these frames."""
+    return ["article_id", "paragraph", "frame", "share", "runner_up", "runner_up_share",
+            *(f"share_{name}" for name in frame_names), *METADATA_COLUMNS]
+
+
+def score_frames(
+    articles: Sequence[Article],
+    scorer: FrameScorer,
+    *,
+    cache: FrameCache | None = None,
+    chunk_size: int = 32,
+    engine: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    show_progress_bar: bool | None = None,
+) -> CorpusScores:
+    """Score every article's issue frames, cached and chunked like :func:`score_corpus`.
+
+    Parameters
+    ----------
+    articles : sequence of Article
+        Article ids must be unique.
+    scorer : FrameScorer
+    cache : FrameCache, optional
+        Where the frame shares are read from and written to; None scores everything.
+    chunk_size, engine, workers, scheduler, show_progress_bar
+        As for :func:`score_corpus`.
+
+    Returns
+    -------
+    CorpusScores
+        ``table``: one row per paragraph, columns :func:`frame_table_columns` (the dominant
+        frame and its share, the runner-up and its share, every frame's share, the article's
+        metadata), in input order; ``status``: ``cached`` or ``scored`` per article id.
+
+    Examples
+    --------
+    >>> result = score_frames(articles, FrameScorer())  # doctest: +SKIP
+    >>> result.table["frame"].value_counts()  # doctest: +SKIP
+    """
+    results, status = _run(articles, scorer, None, cache, chunk_size, engine, workers, scheduler, show_progress_bar)
+    columns = frame_table_columns(list(scorer.frame_set))
+    long = [results[article.article_id] for article in articles]
+    if long:
+        wide = frame_share_table(pd.concat(long, ignore_index=True))
+    else:
+        wide = pd.DataFrame(columns=columns[: -len(METADATA_COLUMNS)])
+    metadata = pd.DataFrame([article.metadata() for article in articles], columns=["article_id", *METADATA_COLUMNS])
+    table = wide.merge(metadata, on="article_id", how="left").reindex(columns=columns)
+    types = {"paragraph": "int64", "volume": "Int64", "issue": "Int64", "article_id": "str", "frame": "str",
+             **{column: "float64" for column in columns if column.endswith("share") or column.startswith("share_")}}
+    return CorpusScores(table.astype(types), status)
+
+
+def _run(articles: Sequence[Article], scorer, targets: Targets | None, cache, chunk_size: int, engine: str, workers: int,
+         scheduler: str | None, show_progress_bar: bool | None) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read what is cached, score the rest chunk by chunk on ``engine``; return rows and status by article id."""
     from tqdm.auto import tqdm
 
     if engine not in ENGINES:
@@ -259,6 +334,4 @@ def score_corpus(
                 results[article.article_id] = rows
                 status[article.article_id] = "scored"
             progress.update(len(chunk))
-    frames = [_with_metadata(article, results[article.article_id]) for article in articles]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
-    return CorpusScores(_tidy(table), status)
+    return results, status

@@ -1,18 +1,21 @@
 """Grouped cross-validation, calibration and metrics for the paragraph stance model.
 
-Every design choice of the model (aggregation, epochs, learning rate, data mix, pooling,
-multi-task weights, ensemble size) is chosen by :func:`cross_validate` on the synthetic
-corpus, folds by article. The out-of-fold logits also fit the temperature that calibrates
-the shipped model (:func:`fit_temperature`), whose effect :func:`expected_calibration_error`
-reports.
+Design choices of the model (aggregation, epochs, learning rate, data mix, pooling,
+multi-task weights, ensemble size) are compared by :func:`cross_validate` on the synthetic
+corpus, folds by article (or, where CPU time allows one fold only, on that fold:
+``experiments/stance_holdout.py``). The held-out logits also fit the temperature that
+calibrates the shipped model (:func:`fit_temperature`), whose effect
+:func:`expected_calibration_error` reports; :func:`model_evaluation` reads a model folder's
+own held-out figures back for notebook 03.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +26,8 @@ from .stance_data import CORPUS_TARGETS, LABELS, CorpusParagraph, PairExample, g
 from .stance_model import ParagraphStanceModel, stance_probabilities
 from .stance_training import TrainSettings, train_member
 
-__all__ = ["cross_validate", "expected_calibration_error", "fit_temperature", "newsmtsc_scores", "oof_metrics",
-           "oof_tables"]
+__all__ = ["ModelEvaluation", "cross_validate", "expected_calibration_error", "fit_temperature", "model_evaluation",
+           "newsmtsc_scores", "oof_metrics", "oof_tables"]
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +144,45 @@ def newsmtsc_scores(model: ParagraphStanceModel, examples: Sequence[PairExample]
     probs = model.predict_proba([ex.input for ex in examples]).mean(axis=1)
     pred, gold = probs.argmax(1) + 1, np.array([ex.label for ex in examples])
     return {"n": len(examples), "f1m": 100 * f1_score(gold, pred, average="macro"), "accuracy": 100 * accuracy_score(gold, pred)}
+
+
+@dataclass(frozen=True)
+class ModelEvaluation:
+    """A paragraph model's own held-out evaluation: what it was tested on, metrics, calibration bins."""
+
+    description: str
+    metrics: pd.DataFrame  # one row per target and "all": stance macro-F1 (model, baseline), presence F1
+    bins: dict[str, pd.DataFrame]  # "before calibration" / "after" -> expected_calibration_error bins
+    ece: dict[str, float]
+
+
+def model_evaluation(model_dir: str | Path) -> ModelEvaluation | None:
+    """Read the held-out evaluation a model folder carries (``stance_config.json`` and its predictions).
+
+    Returns None for a model without one (e.g. trained with ``--cv 0`` or refitted).
+    """
+    model_dir = Path(model_dir)
+    config = json.loads((model_dir / "stance_config.json").read_text(encoding="utf-8"))
+    if "holdout" in config and (model_dir / "holdout_predictions.csv").is_file():
+        report, predictions = config["holdout"], pd.read_csv(model_dir / "holdout_predictions.csv")
+        description = (f"grouped hold-out: fold {report['fold']} of {report['k']} by article, "
+                       f"{report['n_held_paragraphs']} synthetic paragraphs of {report['n_held_articles']} articles "
+                       "the model never saw")
+        metrics = report["metrics"]
+        baseline = report.get("baseline", {})
+    elif "cv" in config and (model_dir / "cv_predictions.csv").is_file():
+        report, predictions = config["cv"], pd.read_csv(model_dir / "cv_predictions.csv")
+        description = f"grouped {report['folds']}-fold cross-validation on the synthetic corpus (out-of-fold predictions)"
+        metrics, baseline = report["metrics"], {}
+    else:
+        return None
+    temperature = float(config.get("temperature", 1.0))
+    rows = {target: {"stance macro-F1": values.get("stance_macro_f1"), "presence F1": values.get("presence_f1")}
+            for target, values in metrics.items()}
+    if baseline:
+        for target, values in baseline["metrics"].items():
+            rows.setdefault(target, {})[f"stance macro-F1, {baseline['scorer']}"] = values.get("stance_macro_f1")
+    before, after = expected_calibration_error(predictions), expected_calibration_error(predictions, temperature)
+    return ModelEvaluation(description, pd.DataFrame.from_dict(rows, orient="index"),
+                           {"before calibration": before["bins"], f"after (T = {temperature:.2f})": after["bins"]},
+                           {"before": before["ece"], "after": after["ece"]})

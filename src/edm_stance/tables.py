@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-__all__ = ["NAME_COLUMNS", "for_display", "target_summary"]
+__all__ = ["NAME_COLUMNS", "for_display", "least_certain", "target_summary"]
 
 # Columns that hold target or frame code names.
 NAME_COLUMNS = ("target", "frame", "runner_up", "from_frame", "to_frame")
@@ -56,6 +56,29 @@ def target_summary(stance_table: pd.DataFrame, shifts: pd.DataFrame | None = Non
         })
     summary = pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
     return summary.astype({"most_critical_paragraph": "Int64", "most_favorable_paragraph": "Int64"})
+
+
+def least_certain(stance_table: pd.DataFrame, n: int | None = 10) -> pd.DataFrame:
+    """Return the present pairs in order of rising confidence: what a reader should check first.
+
+    The default model's confidence is a calibrated probability, so a row with confidence 0.45
+    is wrong more often than one with 0.9. Ties keep article and paragraph order.
+
+    Parameters
+    ----------
+    stance_table : pandas.DataFrame
+        A scorer's table.
+    n : int, optional
+        How many rows; None for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table's columns (article_id, paragraph, target, label, score, confidence, evidence, ...).
+    """
+    present = stance_table[stance_table["label"] != "absent"]
+    ordered = present.sort_values("confidence", kind="stable")
+    return (ordered if n is None else ordered.head(n)).reset_index(drop=True)
 
 
 @functools.cache

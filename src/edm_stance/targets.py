@@ -4,13 +4,16 @@ Targets are data: a YAML file maps each target name to its aliases, regular expr
 exclusions (see ``data/targets.yaml``, shipped with the package). Users add targets in a file
 of the same shape; their definitions extend the defaults and replace any of the same name.
 
-Four optional keys add rules (:mod:`edm_stance.rules`) to a target that has them: ``roles``
-(organisations named by what they are), ``blockers`` (words that make such a body, or any
-mention, not the target), ``titles`` (officials named by title, then by name) and ``guards``
-(nationality words that only describe private people or non-state bodies). A target without
-them is matched exactly as before. :func:`edm_stance.presence.find_article_mentions` adds what
-needs the whole article: names introduced in one paragraph and repeated in another, and the
-spaCy entity step.
+Six optional keys add rules (:mod:`edm_stance.rules`) to a target that has them: ``roles``
+(organisations named by what they are, and later by the role noun alone: "the centre"),
+``blockers`` (words that make such a body, or any mention, not the target), ``titles``
+(officials named by title, then by name), ``intros`` (phrases that introduce a name: "a survey
+by"), ``guards`` (nationality words that only describe private people or non-state bodies) and
+``places`` (prepositions before a list of places: "in Rome, Paris and Vienna" names a city, not
+the state). A target without them is matched exactly as before.
+:func:`edm_stance.presence.find_article_mentions` adds what needs the whole article: names
+introduced in one paragraph and repeated in another, role nouns referring back to a named body,
+and the spaCy entity step.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from pathlib import Path
 import yaml
 
 from .errors import TargetsFileError, UnknownTargetError
-from .rules import GuardRule, NameRule
+from .rules import NOT_NAMES, AnaphorRule, GuardRule, NameRule, PlaceRule
 
 __all__ = ["DEFAULT_TARGETS_FILE", "RESERVED_NAMES", "Mention", "Target", "Targets", "load_targets"]
 
 DEFAULT_TARGETS_FILE = "targets.yaml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_KEYS = {"label", "description", "aliases", "patterns", "exclude", "roles", "blockers", "titles", "guards"}
+_KEYS = {"label", "description", "aliases", "patterns", "exclude",
+         "roles", "blockers", "titles", "intros", "guards", "places"}
 RESERVED_NAMES = frozenset({"all"})
 
 
@@ -40,7 +44,8 @@ class Mention:
     """A reference to a target: ``text`` spans ``start:end`` of the searched text (plus offset).
 
     ``rule`` says what made it a mention: ``alias``, ``pattern``, ``role name``, ``apposition: ...``,
-    ``title: ...``, ``name: ...`` (a name introduced by one of those), ``entity: ...`` (spaCy).
+    ``role: ...``, ``title: ...``, ``intro: ...``, ``name: ...`` (a name introduced by one of those),
+    ``anaphor: ...`` (the role noun of a body named earlier), ``entity: ...`` (spaCy).
     """
 
     target: str
@@ -85,6 +90,8 @@ class Target:
     blockers: tuple[str, ...] = ()
     titles: tuple[str, ...] = ()
     guards: tuple[str, ...] = ()
+    intros: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
 
     @functools.cached_property
     def _regex(self) -> re.Pattern:
@@ -103,11 +110,22 @@ class Target:
 
     @functools.cached_property
     def _names(self) -> NameRule | None:
-        return NameRule(self.roles, self.blockers, self.titles) if self.roles or self.blockers or self.titles else None
+        if self.roles or self.blockers or self.titles or self.intros:
+            return NameRule(self.roles, self.blockers, self.titles, self.intros)
+        return None
 
     @functools.cached_property
     def _guard(self) -> GuardRule | None:
         return GuardRule(self.guards) if self.guards else None
+
+    @functools.cached_property
+    def _places(self) -> PlaceRule | None:
+        return PlaceRule(self.places) if self.places else None
+
+    @functools.cached_property
+    def anaphors(self) -> AnaphorRule | None:
+        """The rule for definite references by role noun ("the centre"), for a target with ``roles``."""
+        return AnaphorRule(self.roles) if self.roles else None
 
     def names(self, text: str) -> dict[str, str]:
         """Return the names that ``text`` introduces for the target (by role or title), each with its rule.
@@ -118,19 +136,28 @@ class Target:
         if self._names is None:
             return {}
         names: dict[str, str] = {}
+        excluded = [m.span() for m in self._exclude_regex.finditer(text)] if self._exclude_regex else []
         for span in self._names.find(text):
             name = span.name.strip()
-            if len(name) < 3 or self._rejected(text, span.start, span.end):
+            if len(name) < 3 or any(lo < span.end and span.start < hi for lo, hi in excluded):
                 continue
+            if self._rejected(text, span.start, span.end, excluded):
+                continue
+            if span.rule == "role name" and " " not in name and sum(c.isupper() for c in name) < 2:
+                continue  # one word after a name ("... Initiative Moldova") counts here, but may be a place elsewhere
             names.setdefault(name, span.rule)
             words = name.split()
             if span.rule.startswith("title") and len(words) > 1:
                 surname = words[-1]
                 if len(surname) > 2 and not re.search(rf"\b{re.escape(surname.lower())}\b", text):
                     names.setdefault(surname, span.rule)
-            acronym = re.match(rf"{re.escape(name)}(?:,?\s+(?:known as|or)\s+|\s*\()([A-Z][\w.-]{{1,15}})", text[span.start:])
-            if acronym and not span.rule.startswith("title"):
-                names.setdefault(acronym.group(1), span.rule)
+            # "..., known as NANSMIT", "(NANSMIT)"; not the first word of "(The Migrant's Friend)".
+            acronym = re.match(
+                rf"{re.escape(name)}(?:,?\s+(?:known as|or)\s+([A-Z][\w.-]{{1,15}})|\s*\(([A-Z][\w.-]{{1,15}})\))", text[span.start:]
+            )
+            short = acronym and (acronym.group(1) or acronym.group(2))
+            if short and short not in NOT_NAMES and not span.rule.startswith("title"):
+                names.setdefault(short, span.rule)
         return names
 
     def blocks(self, text: str) -> bool:
@@ -151,6 +178,8 @@ class Target:
         if any(lo <= start and end <= hi for lo, hi in excluded):
             return True
         if self._guard is not None and self._guard.guarded(text, start, end):
+            return True
+        if self._places is not None and self._places.guarded(text, start, end, self._regex):
             return True
         return self._names is not None and self._names.blocked_before(text, start)
 
@@ -176,10 +205,13 @@ class Target:
             start, end = _trimmed(text, *match.span())  # an alias or pattern may take in spaces around the name
             if start == end or self._rejected(text, start, end, excluded):
                 continue
+            if match.lastgroup != "_alias" and self._names is not None and self._names.blocked(text[start:end]):
+                continue  # a blocker inside a pattern's match: "an Islamist group that ..."
             found.append((start, end, "alias" if match.lastgroup == "_alias" else "pattern"))
         if self._names is not None:
             for span in self._names.find(text):
-                if not self._rejected(text, span.start, span.end, excluded):
+                overlaps = any(lo < span.end and span.start < hi for lo, hi in excluded)  # "Manas Transit Center"
+                if not overlaps and not self._rejected(text, span.start, span.end, excluded):
                     found.append((span.start, span.end, span.rule))
         learned = {**(names or {}), **self.names(text)}
         if learned:
@@ -265,10 +297,13 @@ def _parse_target(name: object, spec: object, source: str) -> Target:
         blockers=_string_list(spec.get("blockers"), where, "blockers"),
         titles=_string_list(spec.get("titles"), where, "titles"),
         guards=_string_list(spec.get("guards"), where, "guards"),
+        intros=_string_list(spec.get("intros"), where, "intros"),
+        places=_string_list(spec.get("places"), where, "places"),
     )
     if not target.aliases and not target.patterns:
         raise TargetsFileError(f"{where} has neither 'aliases' nor 'patterns'")
-    for expression in [*target.patterns, *target.titles, *(e[3:] for e in target.exclude if e.startswith("re:"))]:
+    expressions = [*target.patterns, *target.titles, *target.intros, *(e[3:] for e in target.exclude if e.startswith("re:"))]
+    for expression in expressions:
         try:
             re.compile(expression)
         except re.error as exc:

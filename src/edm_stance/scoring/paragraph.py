@@ -5,7 +5,9 @@ name (its ``label``) as the second text, so a rebuttal, a victim portrayal or an
 anywhere in the paragraph counts, as the codebook asks. An ensemble's calibrated
 probabilities are averaged: the label is the most probable stance, the score is
 P(favorable) - P(critical), the confidence is the label's probability, and ``score_low`` /
-``score_high`` span the members' scores. The evidence is the mention sentence that, read on
+``score_high`` are the score minus / plus the standard deviation of the stance coded -1/0/+1
+under those probabilities (the whole ensemble's doubt, wide where critical and favorable are
+both probable). The evidence is the mention sentence that, read on
 its own by the same model, leans furthest toward the label.
 """
 
@@ -23,7 +25,7 @@ from ..stance_model import ParagraphStanceModel, model_revision
 from .base import MentionScorer, ScoringUnit, StanceScore
 from .registry import register_scorer
 
-__all__ = ["ParagraphScorer", "default_model_dir", "load_paragraph_model"]
+__all__ = ["ParagraphScorer", "default_model_dir", "load_paragraph_model", "stance_spread"]
 
 _LABELS = ("critical", "neutral", "favorable")
 
@@ -102,14 +104,20 @@ class ParagraphScorer(MentionScorer):
         for u, unit in enumerate(units):
             mean = probs[u].mean(axis=0)
             label_index = int(mean.argmax())
-            member_scores = probs[u, :, 2] - probs[u, :, 0]
             if u in candidates:
                 evidence = max(candidates[u], key=lambda c: _lean(c[1], label_index))[0]
             else:
                 evidence = unit.sentences_with_mentions()[0][0].text
-            results.append(StanceScore(float(mean[2] - mean[0]), _LABELS[label_index], float(mean[label_index]), evidence,
-                                       low=float(member_scores.min()), high=float(member_scores.max())))
+            score, spread = stance_spread(mean)
+            results.append(StanceScore(score, _LABELS[label_index], float(mean[label_index]), evidence,
+                                       low=max(-1.0, score - spread), high=min(1.0, score + spread)))
         return results
+
+
+def stance_spread(probs: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of the stance coded -1/0/+1 under (critical, neutral, favorable) probabilities."""
+    score = float(probs[2] - probs[0])
+    return score, float(np.sqrt(max(0.0, probs[2] + probs[0] - score**2)))
 
 
 def _lean(probs: np.ndarray, label_index: int) -> float:
