@@ -130,7 +130,6 @@ def _learning_curve_file(path: Path) -> Path:
 
 def _refitted_model(folder: Path, model_dir: Path, corrections: Path) -> Path:
     """Correct four pairs of the seed against the model's reading and refit the tiny model on them (test data)."""
-    from edm_stance.corrections import CorrectionLog
     from edm_stance.refit import RefitSettings, refit_stance_model
     from edm_stance.review import open_review
 
