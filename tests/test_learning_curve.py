@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -73,3 +74,25 @@ def test_summary_averages_regions_and_repeats():
     figure = learning_curve_figure(summarise(results))
     assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == [
         "most uncertain first (mean of 1 regions)", "at random (mean of 2 regions)"]
+
+
+def test_the_model_card_gives_the_curve_at_0_25_100_or_says_it_is_not_measured(tmp_path):
+    spec = importlib.util.spec_from_file_location("stance_card", ROOT / "experiments" / "stance_card.py")
+    stance_card = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stance_card)
+    missing = "\n".join(stance_card.learning_curve_section(tmp_path / "none.json"))
+    assert "Not measured yet." in missing and "python experiments/learning_curve.py" in missing
+    results = pd.DataFrame([{"region": region, "rule": rule, "k": k, "repeat": 0, "stance_macro_f1": f1 + shift,
+                             "stance_accuracy": 0.5} for region, shift in (("a", 0.0), ("b", 0.1))
+                            for rule, k, f1 in [("base", 0, 0.5), ("uncertain", 10, 0.55), ("uncertain", 25, 0.6),
+                                                ("uncertain", 100, 0.7), ("random", 25, 0.58), ("random", 100, 0.66)]])
+    path = tmp_path / "learning_curve.json"
+    path.write_text(json.dumps({"settings": {"regions": ["a", "b"], "members": 1, "train_limit": 1500,
+                                             "train": {"lora_layers": 3}},
+                                "summary": json.loads(summarise(results).to_json(orient="records")),
+                                "results": json.loads(results.to_json(orient="records"))}))
+    section = stance_card.learning_curve_section(path)
+    assert "| corrections chosen | k = 0 | k = 25 | k = 100 |" in section
+    assert "| most uncertain first | 0.550 | 0.650 | 0.750 |" in section
+    assert "| at random | 0.550 | 0.630 | 0.710 |" in section
+    assert "mean over 2 regions" in "\n".join(section)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from .refit import RefitSettings
     from .stance_training import TrainSettings
 
-__all__ = ["RULES", "SimulationSettings", "learning_curve_figure", "read_learning_curve", "run_region", "summarise"]
+__all__ = ["RULES", "RULE_NAMES", "SimulationSettings", "learning_curve_figure", "read_learning_curve", "run_region", "summarise"]
 
 RULES = ("uncertain", "random")
 RULE_NAMES = {"uncertain": "most uncertain first", "random": "at random"}
