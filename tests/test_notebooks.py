@@ -191,7 +191,8 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, request, shipped
 
 
 @pytest.mark.slow
-def test_notebook_01_scores_with_a_model_folder(tmp_path, monkeypatch, tiny_stance_model_dir):
+def test_notebook_01_scores_with_a_model_folder(tmp_path, monkeypatch, tiny_stance_model_dir,
+                                                shipped_or_tiny_frame_model):
     """`model` reaches the scorer: the paragraph scorer on a model folder (e.g. one refitted on corrections)."""
     import papermill
 
