@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 TARGET_NAMES = {"russia": "Russia", "west": "the West", "ngos": "NGOs", "all": "pooled"}
+LEARNING_CURVE = Path(__file__).resolve().parent / "results" / "learning_curve" / "learning_curve.json"
 
 
 def _f(value) -> str:
@@ -96,6 +97,7 @@ def model_card(config: dict, folder: Path | None = None) -> str:
         "the held-out articles gets the temperature fitted on the other half. Notebook 03 draws the reliability "
         "diagram from `holdout_predictions.csv`.",
         "",
+        *learning_curve_section(),
         "## Limits",
         "",
         "- Trained and measured on invented paragraphs (and NewsMTSC sentences); how it reads real EDM articles is "
@@ -107,6 +109,37 @@ def model_card(config: dict, folder: Path | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def learning_curve_section(path: Path = LEARNING_CURVE) -> list[str]:
+    """The card's part on corrections: macro-F1 at k = 0, 25, 100 from the simulation's JSON, or how to measure it."""
+    method = ("`experiments/learning_curve.py` simulates analysts on the synthetic corpus, leave-one-region-out: for "
+              "each region, a base model trained on the other regions is refitted on k of the region's pairs, chosen "
+              "most uncertain first or at random, as `edm-stance train --corrections` refits, and scored on the "
+              "region's other articles (k = 0: the base model).")
+    lines = ["## Learning from corrections", ""]
+    if not path.is_file():
+        return lines + [f"Not measured yet. {method} Run it (`python experiments/learning_curve.py`), then rerun "
+                        "this script: this part then gives the stance macro-F1 at k = 0, 25 and 100, and notebook 03 "
+                        "draws the whole curve from its `learning_curve.json`.", ""]
+    from edm_stance.learning_curve import RULE_NAMES, RULES, read_learning_curve
+
+    summary, _, settings = read_learning_curve(path)
+    table = summary.set_index(["rule", "k"])
+    ks = [k for k in (0, 25, 100) if (RULES[0], k) in table.index]
+    train = settings.get("train", {})
+    return lines + [
+        f"{method} Stance macro-F1 on the unseen articles, mean over {len(settings['regions'])} regions "
+        f"({path.name}). The base models are smaller than this model ({settings.get('members')} member(s), at most "
+        f"{settings.get('train_limit')} training pairs, LoRA on the top {train.get('lora_layers')} layers): the "
+        "table says how much corrections help, not how good this model is. Notebook 03 draws the whole curve.",
+        "",
+        "| corrections chosen | " + " | ".join(f"k = {k}" for k in ks) + " |",
+        "|---|" + "---:|" * len(ks),
+        *(f"| {RULE_NAMES[rule]} | " + " | ".join(_f(table.loc[(rule, k), "stance_macro_f1"]) for k in ks) + " |"
+          for rule in RULES if all((rule, k) in table.index for k in ks)),
+        "",
+    ]
 
 
 if __name__ == "__main__":

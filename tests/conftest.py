@@ -190,6 +190,26 @@ def tiny_encoder_dir(tmp_path_factory):
     return build_tiny_encoder(tmp_path_factory.mktemp("tiny_encoder"))
 
 
+def build_tiny_stance_model(folder: Path, encoder_dir: Path, *, members: int = 2) -> Path:
+    """Train a paragraph stance model on the tiny random encoder (for tests): no CV, one short epoch.
+
+    It has the real model's files and interfaces (an ensemble, calibrated probabilities, a
+    revision); what it predicts carries no meaning.
+    """
+    from edm_stance.stance_data import default_corpus_path
+    from edm_stance.stance_pipeline import train_stance_model
+    from edm_stance.stance_training import StageSettings, TrainSettings
+
+    corpus = folder.parent / f"{folder.name}-corpus.jsonl"  # the corpus' first 40 paragraphs (quicker to read)
+    lines = default_corpus_path().read_text(encoding="utf-8").splitlines(keepends=True)[:40]
+    corpus.write_text("".join(lines), encoding="utf-8")
+    settings = TrainSettings(base_model=str(encoder_dir), max_length=128, bf16=False,
+                             stage2=StageSettings(epochs=1, learning_rate=3e-4))
+    train_stance_model(folder, settings=settings, corpus_paths=[corpus], newsmtsc_dir=None, members=members,
+                       cv_folds=0, limit=48)
+    return folder
+
+
 def build_tiny_frame_model(folder: Path, encoder_dir: Path) -> Path:
     """Train a tiny frame model (for tests): the tiny encoder, one epoch on the corpus's first 40 paragraphs.
 
@@ -207,6 +227,11 @@ def build_tiny_frame_model(folder: Path, encoder_dir: Path) -> Path:
     model.config["temperature"] = 1.5
     model.save(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_stance_model_dir(tmp_path_factory, tiny_encoder_dir):
+    return build_tiny_stance_model(tmp_path_factory.mktemp("tiny_stance") / "model", tiny_encoder_dir)
 
 
 @pytest.fixture(scope="session")

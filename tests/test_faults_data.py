@@ -215,7 +215,8 @@ def test_unreadable_gold_files(tmp_path, capsys, kind):
     else:
         gold.write_bytes(b"PAR1 broken")
     code, _, err = run_cli(["evaluate", "--gold", gold, "--pred", GOLD], capsys)
-    problem = {"folder": "is a folder, not a gold file", "cp1252": "not a readable CSV gold file",
+    # a folder given as --gold is read as a corrections folder (notebook 05's), which needs a .csv in it
+    problem = {"folder": "holds no corrections (no .csv file)", "cp1252": "not a readable CSV gold file",
                "parquet": "not a readable Parquet gold file"}[kind]
     assert_one_line_error(code, err, gold, problem)
 

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from tests.conftest import NEWSMTSC, NEWSMTSC_MISSING, ROOT, SEED, fixture_path
@@ -21,6 +22,7 @@ EXPECTED_FIGURES = {
     "02_framing_shifts": ["02_frame_shift", "02_frame_stance"],
     "03_model_check": ["03_confusion_seed", "03_confusion_newsmtsc"],
     "04_compare_issues": ["04_stance_over_time", "04_stance_by_country"],
+    "05_review_and_correct": [],
 }
 KERNELSPEC = {"name": "edm-stance", "display_name": "Python (edm-stance)", "language": "python"}
 STDERR = 'data-mime-type="application/vnd.jupyter.stderr"'  # a stderr box in nbconvert's HTML
@@ -109,15 +111,55 @@ def _issues_folder(folder: Path) -> Path:
     return folder
 
 
+def _learning_curve_file(path: Path) -> Path:
+    """A learning-curve JSON in the simulation's format with invented numbers (two regions), for notebook 03."""
+    import json
+
+    from edm_stance.learning_curve import summarise
+
+    results = pd.DataFrame([{"region": region, "rule": rule, "k": k, "repeat": 0, "stance_macro_f1": f1,
+                             "stance_accuracy": f1} for region, shift in (("a", 0.0), ("b", 0.1))
+                            for rule, k, f1 in [("base", 0, 0.5 + shift), ("uncertain", 10, 0.6 + shift),
+                                                ("random", 10, 0.55 + shift)]])
+    data = {"settings": {"regions": ["a", "b"], "members": 1, "train_limit": 1500},
+            "summary": json.loads(summarise(results).to_json(orient="records")),
+            "results": json.loads(results.to_json(orient="records"))}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _refitted_model(folder: Path, model_dir: Path, corrections: Path) -> Path:
+    """Correct four pairs of the seed against the model's reading and refit the tiny model on them (test data)."""
+    from edm_stance.refit import RefitSettings, refit_stance_model
+    from edm_stance.review import open_review
+
+    review = open_review(SEED, model=str(model_dir), corrections_dir=corrections, analyst="test")
+    labels = {"critical": ("favorable", 1), "neutral": ("critical", -2), "favorable": ("neutral", 0)}
+    for row in review.queue.head(4).to_dict("records"):
+        label, strength = labels[row["model_label"]]
+        review.log.append({**row, "label": label, "strength": strength, "note": "test"})
+    corpus = model_dir.parent / f"{model_dir.name}-corpus.jsonl"  # what the tiny model was trained on
+    refit_stance_model(folder, corrections, model_dir=model_dir, corpus_paths=[corpus],
+                       settings=RefitSettings(epochs=1, holdout=0.5))
+    return folder
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPECTED_FIGURES))
-def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, shipped_or_tiny_frame_model):
+def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, request, shipped_or_tiny_frame_model):
     import papermill
 
     _kernel_env(monkeypatch)
     parameters = {"output_dir": str(tmp_path)}
-    if name == "03_model_check":
-        parameters.update(n_newsmtsc=60, newsmtsc_dir="" if NEWSMTSC_MISSING else str(NEWSMTSC))
+    if name == "05_review_and_correct":
+        model_dir = request.getfixturevalue("tiny_stance_model_dir")
+        corrections = tmp_path / "corrections"
+        refitted = _refitted_model(tmp_path / "refit", model_dir, corrections)
+        parameters.update(source=str(SEED), model=str(model_dir), corrections_dir=str(corrections), analyst="test",
+                          refitted_model=str(refitted))
+    elif name == "03_model_check":
+        parameters.update(n_newsmtsc=60, newsmtsc_dir="" if NEWSMTSC_MISSING else str(NEWSMTSC),
+                          learning_curve_path=str(_learning_curve_file(tmp_path / "learning_curve.json")))
     elif name == "04_compare_issues":
         parameters.update(results_path=str(_issues_folder(tmp_path / "issues")), scorer="lexicon", freq="QS")
     else:
@@ -125,6 +167,7 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, shipped_or_tiny_
     papermill.execute_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
                                parameters=parameters, cwd=str(NOTEBOOK_DIR), progress_bar=False, kernel_name="python3")
     expected = [f for f in EXPECTED_FIGURES[name] if not NEWSMTSC_MISSING or f != "03_confusion_newsmtsc"]
+    expected += ["03_learning_curve"] if name == "03_model_check" else []
     for figure in expected:
         for suffix in (".png", ".svg"):
             path = tmp_path / "figures" / f"{figure}{suffix}"
@@ -139,6 +182,28 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, shipped_or_tiny_
         assert not (tmp_path / "figures" / "03_confusion_newsmtsc.png").exists()
     if name == "01_stance_through_the_article":
         assert (tmp_path / "01_highlighted_text.html").stat().st_mode & 0o777 == 0o644
+    if name == "05_review_and_correct":
+        assert "8 to review, most uncertain first; 4 pair(s) already corrected are left out" in printed
+        assert "The refitted model changes the label of" in printed and "held out are compared below" in printed
+        widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert any("Row 1 of 8" in o["data"]["text/plain"] for o in widgets)
+        assert (tmp_path / "review_queue.csv").is_file()
+
+
+@pytest.mark.slow
+def test_notebook_01_scores_with_a_model_folder(tmp_path, monkeypatch, tiny_stance_model_dir,
+                                                shipped_or_tiny_frame_model):
+    """`model` reaches the scorer: the paragraph scorer on a model folder (e.g. one refitted on corrections)."""
+    import papermill
+
+    _kernel_env(monkeypatch)
+    name = "01_stance_through_the_article"
+    papermill.execute_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
+                               parameters={"output_dir": str(tmp_path), "article_path": str(SEED), "scorer": "paragraph",
+                                           "model": str(tiny_stance_model_dir)},
+                               cwd=str(NOTEBOOK_DIR), progress_bar=False, kernel_name="python3")
+    stance = pd.read_csv(tmp_path / "stance.csv")
+    assert len(stance) == 24 and stance["score_low"].lt(stance["score_high"]).any()  # an ensemble's spread
 
 
 def _digest(folder: Path) -> str:

@@ -32,7 +32,7 @@ from .pages import parse_page
 from .presence import explain_presence, find_article_mentions
 from .report import run_report
 from .runner import score_corpus, score_frames
-from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer
+from .scoring import COLUMNS, LABELS, MentionScorer, Scorer, available_scorers, get_scorer, register_scorer, scorer_for
 from .shifts import frame_shifts, stance_shifts
 from .targets import Mention, Target, Targets, load_targets
 
@@ -82,6 +82,7 @@ __all__ = [
     "run_report",
     "score_corpus",
     "score_frames",
+    "scorer_for",
     "split_sentences",
     "stance_shifts",
 ]

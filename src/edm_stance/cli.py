@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -44,6 +45,8 @@ examples:
   edm-stance frames data/raw/ -o frames.csv                 each paragraph's issue frames (trained model)
   edm-stance frames article.txt --frames my_frames.yaml     your own frames (zero-shot similarity)
   edm-stance evaluate --gold gold.csv --pred out.csv        codebook metrics
+  edm-stance train --corrections data/corrections/ --output models/refit-1   refit on analysts' corrections
+  edm-stance evaluate --gold data/corrections/ --model models/refit-1        agreement before/after the refit
   edm-stance targets                                        list targets and their aliases
   edm-stance targets --explain article.txt                  why each target is present in each paragraph
 """
@@ -109,14 +112,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "evaluate",
         help="compare predictions with gold annotations (codebook metrics) or a model with NewsMTSC",
         description="With --gold and --pred: presence P/R/F1 per target, stance macro-F1 and accuracy on "
-        "gold-present pairs, Spearman of score vs gold strength. With --newsmtsc: macro-F1 (F1m) and accuracy "
+        "gold-present pairs, Spearman of score vs gold strength. With --gold CORRECTIONS (a folder or file of "
+        "analysts' corrections) and no --pred: the same metrics for the paragraph model (--model) and the model it "
+        "was refitted from, on the corrections neither was trained on. With --newsmtsc: macro-F1 (F1m) and accuracy "
         "of a scorer's mention classifier on a NewsMTSC split.",
     )
-    evaluate.add_argument("--gold", metavar="GOLD.csv", help="gold file in the codebook's format")
+    evaluate.add_argument("--gold", metavar="GOLD",
+                          help="gold file in the codebook's format, or a corrections folder or file (review notebook)")
     evaluate.add_argument("--pred", metavar="PRED.csv", help="predictions written by 'edm-stance score'")
     evaluate.add_argument("--newsmtsc", metavar="FILE", help="a NewsMTSC .jsonl split, e.g. devtest_rw.jsonl")
     evaluate.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME", help="scorer for --newsmtsc")
-    evaluate.add_argument("--model", metavar="PATH", help="model folder (or hub id, for nli) for --newsmtsc")
+    evaluate.add_argument("--model", metavar="PATH",
+                          help="model folder (or hub id, for nli) for --newsmtsc; the paragraph model to check against "
+                          "corrections (default: the shipped one)")
+    evaluate.add_argument("--baseline", metavar="DIR",
+                          help="with corrections: a paragraph model to compare with (default: the model --model was "
+                          "refitted from)")
 
     train = commands.add_parser(
         "train",
@@ -125,9 +136,21 @@ def _build_parser() -> argparse.ArgumentParser:
         "corpus; grouped cross-validation (folds by article) fits the calibration and reports the codebook "
         "metrics; then the ensemble's members are trained on all of it. On 2 CPU cores the full default run "
         "takes hours (see MODEL.md); --cv 0 --members 1 is the quickest real model. --recipe tsc trains "
-        "the older sentence-level tsc adapter instead.",
+        "the older sentence-level tsc adapter instead. With --corrections: refit a trained paragraph model (--model) "
+        "on analysts' corrections, replaying a sample of the corpus (and of NewsMTSC, when given) so that it does "
+        "not forget, and hold out a share of the corrected paragraphs to check it.",
     )
     train.add_argument("--output", required=True, metavar="DIR", help="where to write the model folder")
+    train.add_argument("--corrections", metavar="FILE_OR_FOLDER",
+                       help="refit on these corrections (a corrections file or a folder of them, e.g. data/corrections)")
+    train.add_argument("--model", metavar="DIR", help="with --corrections: the model to refit (default: the shipped one)")
+    train.add_argument("--holdout", type=float, metavar="SHARE",
+                       help="with --corrections: share of corrected paragraphs held out to check the refit (default 0.2)")
+    train.add_argument("--top-layers", type=positive_int, metavar="N",
+                       help="with --corrections: train only the top N layers' LoRA weights (quicker; default: all)")
+    train.add_argument("--replay", type=int, metavar="N",
+                       help="with --corrections: earlier training examples replayed per epoch (default: as many as "
+                       "the corrections, at least 64)")
     train.add_argument("--recipe", choices=["paragraph", "tsc"], default="paragraph")
     train.add_argument("--base-model", metavar="NAME_OR_PATH",
                        help="any Hugging Face encoder (hub id or folder); default: the packaged all-MiniLM-L6-v2")
@@ -157,6 +180,7 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("path", metavar="ARTICLE", help="an EDM article .txt file")
     report.add_argument("-o", "--output", metavar="DIR", help="report folder; default: reports/<article_id>")
     report.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME", help=f"stance scorer; default: {DEFAULT_SCORER}")
+    report.add_argument("--model", metavar="PATH", help="the scorer's model folder (e.g. a refitted one); default: shipped")
     report.add_argument("--notebooks", default="notebooks", metavar="DIR", help="folder of the notebooks; default: notebooks")
 
     targets = commands.add_parser(
@@ -262,9 +286,13 @@ def _evaluate(args: argparse.Namespace) -> None:
         scores = newsmtsc_metrics(probs, labels)
         print(f"{Path(args.newsmtsc).name}: {scores['n']} mentions, scorer {args.scorer}")
         print(f"F1m {100 * scores['f1m']:.1f}  accuracy {100 * scores['accuracy']:.1f}  (most probable class)")
-    if args.gold or args.pred:
+    from .corrections import is_corrections
+
+    if args.gold and is_corrections(args.gold):
+        _evaluate_corrections(args)
+    elif args.gold or args.pred:
         if not (args.gold and args.pred):
-            raise EdmStanceError("evaluate needs both --gold and --pred")
+            raise EdmStanceError("evaluate needs both --gold and --pred (or --gold with a corrections folder or file)")
         report = evaluate_tables(read_table(args.gold, kind="gold"), read_table(args.pred, kind="prediction"))
         with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
             print(report.to_string())
@@ -274,8 +302,41 @@ def _evaluate(args: argparse.Namespace) -> None:
         raise EdmStanceError("evaluate needs --gold and --pred, or --newsmtsc FILE")
 
 
+def _evaluate_corrections(args: argparse.Namespace) -> None:
+    from .corrections import latest_corrections, read_corrections
+    from .evaluation import evaluate_tables, read_table
+    from .refit import evaluate_corrections
+
+    if args.pred:
+        gold = latest_corrections(read_corrections(args.gold))[["article_id", "paragraph", "target", "label", "strength"]]
+        report = evaluate_tables(gold, read_table(args.pred, kind="prediction"))
+    else:
+        report, counts = evaluate_corrections(args.gold, args.model, args.baseline)
+        if not counts["n_evaluated"]:
+            raise EdmStanceError(f"{args.gold}: every one of its {counts['n_corrections']} correction(s) was used to "
+                                 "train the model; nothing is left to check it on (correct more paragraphs, or refit "
+                                 "with --holdout)")
+        print(f"{args.gold}: {counts['n_corrections']} corrected pair(s); {counts['n_trained_on']} used to train the "
+              f"model(s) are left out; agreement on the other {counts['n_evaluated']}:")
+        for name, path in counts["models"].items():
+            print(f"  {name}: {path}")
+        if counts["note"]:
+            print(f"note: {counts['note']}")
+    with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
+        print(report.to_string(sparsify=False))
+
+
 def _train(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    refit_only = {"--model": args.model, "--holdout": args.holdout, "--replay": args.replay,
+                  "--top-layers": args.top_layers}
+    if args.corrections:
+        _refit(args)
+        return
+    given = [name for name, value in refit_only.items() if value is not None]
+    if given:
+        raise EdmStanceError(f"{', '.join(given)}: only for a refit (with --corrections); drop it to train from "
+                             "the corpus")
     if args.recipe == "tsc":
         _train_tsc(args)
         return
@@ -307,6 +368,40 @@ def _train(args: argparse.Namespace) -> None:
           f"saved to {args.output}")
 
 
+def _refit(args: argparse.Namespace) -> None:
+    from .newsmtsc import NEWSMTSC_ENV, newsmtsc_dir
+    from .refit import RefitSettings, refit_stance_model
+    from .stance_data import default_corpus_path
+
+    fixed = {"--recipe tsc": args.recipe == "tsc", "--base-model": args.base_model, "--members": args.members,
+             "--lora-r": args.lora_r, "--max-length": args.max_length, "--limit": args.limit,
+             "--batch-size": args.batch_size}
+    given = [name for name, value in fixed.items() if value]
+    if given:
+        raise EdmStanceError(f"{', '.join(given)} cannot change in a refit (the model keeps its architecture and "
+                             "ensemble); drop it, or train a new model without --corrections")
+    defaults = RefitSettings()
+    settings = RefitSettings(
+        epochs=args.epochs or defaults.epochs, learning_rate=args.learning_rate or defaults.learning_rate,
+        replay=args.replay, holdout=defaults.holdout if args.holdout is None else args.holdout,
+        top_layers=args.top_layers, seed=args.seed)
+    if not 0.0 <= settings.holdout < 1.0:
+        raise EdmStanceError(f"--holdout must be a share from 0 up to (not including) 1; got {args.holdout}")
+    if settings.replay is not None and settings.replay < 0:
+        raise EdmStanceError(f"--replay must be 0 or more; got {args.replay}")
+    use_newsmtsc = not args.no_newsmtsc and (args.newsmtsc or os.environ.get(NEWSMTSC_ENV))
+    report = refit_stance_model(args.output, args.corrections, model_dir=args.model,
+                                corpus_paths=args.corpus or [str(default_corpus_path())],
+                                newsmtsc_dir=newsmtsc_dir(args.newsmtsc) if use_newsmtsc else None, settings=settings)
+    print(f"refitted {report['members']} member(s) on {report['n_corrections']} correction(s) "
+          f"({report['n_held_out']} held out) in {report['seconds'] / 60:.1f} min; saved to {args.output}")
+    agreement = report.get("held_out_agreement")
+    if agreement:
+        before, after = agreement["before"]["all"], agreement["after"]["all"]
+        print(f"held-out corrections: stance accuracy {before['stance_accuracy']:.3f} -> {after['stance_accuracy']:.3f}, "
+              f"macro-F1 {before['stance_macro_f1']:.3f} -> {after['stance_macro_f1']:.3f}")
+
+
 def _train_tsc(args: argparse.Namespace) -> None:
     from .newsmtsc import newsmtsc_dir
     from .training import TrainConfig, train
@@ -330,7 +425,8 @@ def _train_tsc(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> None:
     from .report import run_report
 
-    folder = run_report(args.path, output_dir=args.output, scorer=args.scorer, notebooks_dir=args.notebooks)
+    folder = run_report(args.path, output_dir=args.output, scorer=args.scorer, model=args.model or "",
+                        notebooks_dir=args.notebooks)
     print(f"wrote the report to {folder}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -22,7 +23,7 @@ import pandas as pd
 from .errors import OutputError
 
 __all__ = ["OUTPUT_FORMATS", "atomic_write", "check_output_path", "check_writable_folder", "manifest_path",
-           "write_table"]
+           "replace_folder", "write_table"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet"}
 _UMASK_LOCK = threading.Lock()
@@ -124,3 +125,21 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
     return path
+
+
+def replace_folder(source: str | Path, target: str | Path) -> Path:
+    """Move a finished folder into place by renames (same file system); an older ``target`` is replaced whole.
+
+    Used for model folders: they are written beside ``target`` first, so that a run that
+    fails or is interrupted leaves either the old folder or the new one, never a mix.
+    """
+    source, target = Path(source), Path(target)
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        source.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        source.rename(target)
+    return target

@@ -55,7 +55,7 @@ def _prepare_output(output_dir: Path) -> None:
 
 
 def run_report(article_path: str | Path, *, output_dir: str | Path | None = None, scorer: str = "tsc",
-               notebooks_dir: str | Path = "notebooks", notebooks: Sequence[str] = NOTEBOOKS,
+               model: str = "", notebooks_dir: str | Path = "notebooks", notebooks: Sequence[str] = NOTEBOOKS,
                progress: bool = True) -> Path:
     """Execute the notebooks on one article and write the report folder.
 
@@ -67,6 +67,8 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
         Default: ``reports/<article_id>``.
     scorer : str
         The stance scorer the notebooks use; notebook 03 compares it with ``lexicon``.
+    model : str
+        The scorer's model folder (e.g. one refitted on corrections); empty: its default model.
     notebooks_dir : str or Path
         The folder of the notebooks (they run with it as the working directory).
     notebooks : sequence of str
@@ -87,14 +89,14 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
     ReportError
         A notebook is missing, the output folder cannot be written, or a cell failed; the
         message names the executed notebook that shows the error.
-    UnknownScorerError
-        The scorer is not registered (before any notebook runs).
+    UnknownScorerError, ScorerOptionError
+        The scorer is not registered, or takes no model (before any notebook runs).
     """
     import papermill
 
-    from .scoring import get_scorer
+    from .scoring import scorer_for
 
-    get_scorer(scorer)  # an unknown name fails here, not inside a notebook's kernel; builds no model
+    scorer_for(scorer, model)  # an unknown name or option fails here, not inside a notebook's kernel; builds no model
     article = read_article(article_path)
     notebooks_dir = Path(notebooks_dir).resolve()
     sources = [notebooks_dir / f"{name}.ipynb" for name in notebooks]
@@ -107,6 +109,7 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
     offered = {
         "article_path": os.path.relpath(Path(article_path).resolve(), notebooks_dir),
         "scorer": scorer,
+        "model": os.path.relpath(Path(model).resolve(), notebooks_dir) if model and Path(model).exists() else model,
         "scorers": scorer if scorer == "lexicon" else f"{scorer},lexicon",
         "output_dir": os.path.relpath(output_dir, notebooks_dir),
     }

@@ -181,6 +181,23 @@ def _load_encoder(base_model: str | None) -> tuple[Any, Any, str]:
     return encoder, tokenizer, name
 
 
+def _read_config(model_dir: Path) -> tuple[dict, list[Path]]:
+    """Read a model folder's config and check that every member's files are there."""
+    config_path = model_dir / CONFIG_FILE
+    if not config_path.is_file():
+        raise ModelLoadError(f"{model_dir}: not a paragraph stance model (no {CONFIG_FILE}); "
+                             "train one with 'edm-stance train --output DIR'")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        members = [model_dir / m for m in config["members"]]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ModelLoadError(f"{config_path}: not a valid stance model config ({exc})") from exc
+    missing = [str(p / HEAD_FILE) for p in members if not (p / HEAD_FILE).is_file()]
+    if missing:
+        raise ModelLoadError(f"{model_dir}: ensemble member files are missing: {', '.join(missing)}")
+    return config, members
+
+
 class ParagraphStanceModel:
     """An encoder with one LoRA adapter and head per ensemble member; batches paragraph pairs.
 
@@ -245,18 +262,7 @@ class ParagraphStanceModel:
         from safetensors.torch import load_file
 
         model_dir = Path(model_dir)
-        config_path = model_dir / CONFIG_FILE
-        if not config_path.is_file():
-            raise ModelLoadError(f"{model_dir}: not a paragraph stance model (no {CONFIG_FILE}); "
-                                 "train one with 'edm-stance train --output DIR'")
-        try:
-            config = json.loads(config_path.read_text(encoding="utf-8"))
-            members = [model_dir / m for m in config["members"]]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ModelLoadError(f"{config_path}: not a valid stance model config ({exc})") from exc
-        missing = [str(p / HEAD_FILE) for p in members if not (p / HEAD_FILE).is_file()]
-        if missing:
-            raise ModelLoadError(f"{model_dir}: ensemble member files are missing: {', '.join(missing)}")
+        config, members = _read_config(model_dir)
         base, tokenizer, _ = _load_encoder(config.get("base_model"))
         try:
             encoder = PeftModel.from_pretrained(base, str(members[0]), adapter_name=config["members"][0])
@@ -274,6 +280,39 @@ class ParagraphStanceModel:
         for head in heads:
             head.to(device).eval()
         return cls(encoder=encoder, heads=heads, tokenizer=tokenizer, config=config, identity=model_revision(model_dir))
+
+    @classmethod
+    def load_member(cls, model_dir: str | Path, member: int = 0, *, trainable: bool = False,
+                    device: str | None = None) -> "ParagraphStanceModel":
+        """Load one member of a saved ensemble as a single-member model, e.g. to train it further (a refit).
+
+        ``trainable`` leaves its LoRA weights and head open to gradients (the base encoder
+        stays frozen); the config is the ensemble's (temperature, max length, pooling, bf16).
+        """
+        import torch
+        from peft import PeftModel
+        from safetensors.torch import load_file
+
+        model_dir = Path(model_dir)
+        config, members = _read_config(model_dir)
+        if not 0 <= member < len(members):
+            raise ModelLoadError(f"{model_dir}: has no ensemble member {member} (it has {len(members)})")
+        path = members[member]
+        base, tokenizer, name = _load_encoder(config.get("base_model"))
+        try:
+            encoder = PeftModel.from_pretrained(base, str(path), adapter_name="member-0", is_trainable=trainable)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"{model_dir}: a LoRA adapter could not be loaded: {exc}") from exc
+        encoder.peft_config["member-0"].base_model_name_or_path = name  # the local encoder: saving never asks the Hub
+        head = _head_class()(base.config.hidden_size, config.get("pooling", "mention"), len(config.get("phenomena", PHENOMENA)))
+        head.load_state_dict(load_file(str(path / HEAD_FILE)))
+        head.requires_grad_(trainable)
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        encoder.to(device).eval()
+        head.to(device).eval()
+        config = {**config, "members": ["member-0"]}
+        return cls(encoder=encoder, heads=[head], tokenizer=tokenizer, config=config,
+                   identity=f"{model_revision(model_dir)}/{member}")
 
     def save_member(self, folder: str | Path) -> None:
         """Write the active member's adapter and head into ``folder``."""

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
+from .output import replace_folder
 from .stance_cv import cross_validate, expected_calibration_error, fit_temperature, newsmtsc_scores, oof_metrics
 from .stance_data import corpus_examples, newsmtsc_examples, read_corpus_file
 from .stance_model import save_ensemble
@@ -102,19 +103,7 @@ def train_stance_model(output_dir: str | Path, *, settings: TrainSettings, corpu
         save_ensemble(model_dir, models, temperature=temperature, report=report)
         if predictions is not None:
             predictions.to_csv(model_dir / "cv_predictions.csv", index=False, float_format="%.5f")
-        _replace_folder(model_dir, output_dir)
+        replace_folder(model_dir, output_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report
-
-
-def _replace_folder(source: Path, target: Path) -> None:
-    """Move a finished folder into place; an older folder at ``target`` is replaced whole."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        source.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        source.rename(target)

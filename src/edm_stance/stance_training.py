@@ -24,7 +24,7 @@ import numpy as np
 from .stance_data import LABELS, PHENOMENA, PairExample, swap_country_names
 from .stance_model import ParagraphStanceModel
 
-__all__ = ["StageSettings", "TrainSettings", "length_batches", "train_member"]
+__all__ = ["StageSettings", "TrainSettings", "continue_training", "length_batches", "train_member"]
 
 logger = logging.getLogger(__name__)
 
@@ -205,3 +205,20 @@ def train_member(settings: TrainSettings, corpus: Sequence[PairExample], newsmts
               "stage2": {"n_corpus_pairs": len(corpus), "label_counts": counts, "losses": losses,
                          "seconds": round(time.perf_counter() - started, 1)}}
     return model, report
+
+
+def continue_training(model: ParagraphStanceModel, examples: Sequence[PairExample], replay: Sequence[PairExample],
+                      *, settings: TrainSettings, stage: StageSettings, label: str = "refit") -> list[float]:
+    """Train a trained single-member model further: ``examples`` every epoch plus a replay sample.
+
+    Each epoch sees all of ``examples`` and ``stage.newsmtsc_replay`` examples drawn afresh
+    from ``replay`` (earlier training data, so that the model does not forget it). Used to
+    refit a model on analysts' corrections (:mod:`edm_stance.refit`). Returns the epoch losses.
+    """
+    import torch
+
+    random.seed(settings.seed)
+    np.random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    return _run_stage(model, examples, replay, stage, settings, random.Random(settings.seed), label)
+

@@ -44,11 +44,12 @@ COUNTRIES = {
 _COUNTRY_REGEX = {name: re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b") for name, words in COUNTRIES.items()}
 
 
-def load_results(source: str | Path, *, scorer: str = "tsc", targets_path: str | None = None) -> pd.DataFrame:
+def load_results(source: str | Path, *, scorer: str = "tsc", model: str = "", targets_path: str | None = None) -> pd.DataFrame:
     """Return a results table: read a ``.parquet``/``.csv`` written by ``edm-stance score``, or score a folder.
 
-    A folder (or an article file) is scored with ``scorer`` through the results cache, so
-    a second call costs no model time.
+    A folder (or an article file) is scored with ``scorer`` (on ``model``, a model folder;
+    empty: the scorer's default model) through the results cache, so a second call costs no
+    model time.
     """
     source = Path(source)
     if source.suffix.lower() in {".parquet", ".csv"}:
@@ -58,11 +59,11 @@ def load_results(source: str | Path, *, scorer: str = "tsc", targets_path: str |
     from .cache import ResultCache
     from .corpus import read_corpus
     from .runner import score_corpus
-    from .scoring import get_scorer
+    from .scoring import scorer_for
     from .targets import load_targets
 
     targets = load_targets(targets_path)
-    chosen = get_scorer(scorer)
+    chosen = scorer_for(scorer, model)
     cache = ResultCache(scorer_identity=chosen.identity(), targets=targets)
     return score_corpus(read_corpus([source]).articles, chosen, targets, cache=cache).table
 

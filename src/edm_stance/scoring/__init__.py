@@ -4,7 +4,7 @@ from .base import COLUMNS, LABELS, MentionScorer, Scorer, ScoringUnit, StanceSco
 from .lexicon import LexiconScorer
 from .nli import NLIScorer
 from .paragraph import ParagraphScorer
-from .registry import available_scorers, get_scorer, register_scorer
+from .registry import available_scorers, get_scorer, register_scorer, scorer_for
 from .tsc import TSCScorer
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "get_scorer",
     "label_from_score",
     "register_scorer",
+    "scorer_for",
 ]

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from ..errors import ScorerOptionError, UnknownScorerError
 from .base import Scorer
 
-__all__ = ["available_scorers", "get_scorer", "register_scorer"]
+__all__ = ["available_scorers", "get_scorer", "register_scorer", "scorer_for"]
 
 _SCORERS: dict[str, Callable[..., Scorer]] = {}
 
@@ -43,3 +43,12 @@ def get_scorer(name: str, **kwargs: Any) -> Scorer:
             f"Its options: {', '.join(accepted) or 'none'}."
         )
     return factory(**kwargs)
+
+
+def scorer_for(name: str, model: str | None = None, **kwargs: Any) -> Scorer:
+    """Build the scorer ``name`` on ``model`` (a model folder or hub id), or on its default model when ``model`` is empty.
+
+    What ``--model`` means on the command line and ``model`` in the notebooks: for example
+    a folder written by ``edm-stance train --corrections``.
+    """
+    return get_scorer(name, **({"model_name_or_path": model} if model else {}), **kwargs)
