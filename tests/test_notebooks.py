@@ -167,7 +167,7 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, request, shipped
     papermill.execute_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
                                parameters=parameters, cwd=str(NOTEBOOK_DIR), progress_bar=False, kernel_name="python3")
     expected = [f for f in EXPECTED_FIGURES[name] if not NEWSMTSC_MISSING or f != "03_confusion_newsmtsc"]
-    expected += ["03_learning_curve"] if name == "03_model_check" else []
+    expected += ["03_learning_curve", "03_reliability"] if name == "03_model_check" else []
     for figure in expected:
         for suffix in (".png", ".svg"):
             path = tmp_path / "figures" / f"{figure}{suffix}"
@@ -177,6 +177,9 @@ def test_notebook_runs_on_the_seed(name, tmp_path, monkeypatch, request, shipped
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
     printed = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
+    if name == "03_model_check":  # the shipped model's own held-out evaluation
+        assert "paragraph: grouped hold-out: fold 0 of 5 by article" in printed
+        assert (tmp_path / "held_out_metrics.csv").is_file()
     if name == "03_model_check" and NEWSMTSC_MISSING:
         assert f"The NewsMTSC check is skipped: {NEWSMTSC_MISSING}" in printed
         assert not (tmp_path / "figures" / "03_confusion_newsmtsc.png").exists()

@@ -25,10 +25,9 @@ import pandas as pd
 
 from .batch import add_input_options, add_run_options, positive_int
 from .errors import EdmStanceError, EdmStanceWarning
+from .scoring.registry import DEFAULT_SCORER
 
 __all__ = ["main"]
-
-DEFAULT_SCORER = "tsc"
 
 _DESCRIPTION = """\
 Stance of each paragraph of Eurasia Daily Monitor articles toward Russia, the West and NGOs
@@ -77,8 +76,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     add_input_options(score)
     score.add_argument("--scorer", default=DEFAULT_SCORER, metavar="NAME",
-                       help=f"tsc (trained model, default), nli (zero-shot NLI model, needs --model) or lexicon "
-                       f"(VADER baseline); default: {DEFAULT_SCORER}")
+                       help="paragraph (the paragraph stance model, default), tsc (the sentence-level model it "
+                       "replaced), nli (zero-shot NLI model, needs --model) or lexicon (VADER baseline); default: "
+                       f"{DEFAULT_SCORER}")
     score.add_argument("--model", metavar="PATH", help="model folder or hub id for scorers that take one")
     score.add_argument("--targets", metavar="FILE", help="YAML file with more targets (see data/targets.yaml)")
     score.add_argument("--target", action="append", metavar="NAME", help="score only this target (repeatable)")

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .stance_data import CORPUS_TARGETS, LABELS, CorpusParagraph, PairExample, corpus_examples
+from .stance_data import LABELS, CorpusParagraph, PairExample, corpus_examples
 from .targets import load_targets
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from .corrections import (CORRECTION_COLUMNS, GOLD_COLUMNS, KEYS, correction_exa
                           latest_corrections, read_corrections, split_holdout)
 from .errors import DataFileError, ModelLoadError
 from .evaluation import STANCE_LABELS, evaluate_tables
-from .output import atomic_write, replace_folder
+from .output import replace_folder
 from .stance_data import PairExample
 
 __all__ = ["REFIT_CORRECTIONS", "RefitSettings", "evaluate_corrections", "predict_corrections", "refit_members",

@@ -18,6 +18,7 @@ from typing import Sequence
 from .article import read_article
 from .errors import ReportError
 from .output import atomic_write, check_writable_folder
+from .scoring.registry import DEFAULT_SCORER
 
 __all__ = ["NOTEBOOKS", "run_report"]
 
@@ -54,7 +55,7 @@ def _prepare_output(output_dir: Path) -> None:
         raise ReportError(f"{output_dir}: {problem}")
 
 
-def run_report(article_path: str | Path, *, output_dir: str | Path | None = None, scorer: str = "tsc",
+def run_report(article_path: str | Path, *, output_dir: str | Path | None = None, scorer: str = DEFAULT_SCORER,
                model: str = "", notebooks_dir: str | Path = "notebooks", notebooks: Sequence[str] = NOTEBOOKS,
                progress: bool = True) -> Path:
     """Execute the notebooks on one article and write the report folder.
@@ -66,7 +67,7 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
     output_dir : str or Path, optional
         Default: ``reports/<article_id>``.
     scorer : str
-        The stance scorer the notebooks use; notebook 03 compares it with ``lexicon``.
+        The stance scorer the notebooks use; notebook 03 compares it with ``tsc`` and ``lexicon``.
     model : str
         The scorer's model folder (e.g. one refitted on corrections); empty: its default model.
     notebooks_dir : str or Path
@@ -110,7 +111,7 @@ def run_report(article_path: str | Path, *, output_dir: str | Path | None = None
         "article_path": os.path.relpath(Path(article_path).resolve(), notebooks_dir),
         "scorer": scorer,
         "model": os.path.relpath(Path(model).resolve(), notebooks_dir) if model and Path(model).exists() else model,
-        "scorers": scorer if scorer == "lexicon" else f"{scorer},lexicon",
+        "scorers": ",".join(dict.fromkeys([scorer, "paragraph", "tsc", "lexicon"])),
         "output_dir": os.path.relpath(output_dir, notebooks_dir),
     }
     for number, source in enumerate(sources, 1):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataFileError
+from .scoring.registry import DEFAULT_SCORER
 
 __all__ = ["COUNTRIES", "article_countries", "article_stance", "load_results", "sharpest_shifts", "stance_by_country",
            "stance_over_time"]
@@ -44,7 +45,7 @@ COUNTRIES = {
 _COUNTRY_REGEX = {name: re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b") for name, words in COUNTRIES.items()}
 
 
-def load_results(source: str | Path, *, scorer: str = "tsc", model: str = "", targets_path: str | None = None) -> pd.DataFrame:
+def load_results(source: str | Path, *, scorer: str = DEFAULT_SCORER, model: str = "", targets_path: str | None = None) -> pd.DataFrame:
     """Return a results table: read a ``.parquet``/``.csv`` written by ``edm-stance score``, or score a folder.
 
     A folder (or an article file) is scored with ``scorer`` (on ``model``, a model folder;

@@ -4,11 +4,12 @@ from .base import COLUMNS, LABELS, MentionScorer, Scorer, ScoringUnit, StanceSco
 from .lexicon import LexiconScorer
 from .nli import NLIScorer
 from .paragraph import ParagraphScorer
-from .registry import available_scorers, get_scorer, register_scorer, scorer_for
+from .registry import DEFAULT_SCORER, available_scorers, get_scorer, register_scorer, scorer_for
 from .tsc import TSCScorer
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_SCORER",
     "LABELS",
     "LexiconScorer",
     "MentionScorer",

@@ -8,7 +8,9 @@ from typing import Any, Callable
 from ..errors import ScorerOptionError, UnknownScorerError
 from .base import Scorer
 
-__all__ = ["available_scorers", "get_scorer", "register_scorer", "scorer_for"]
+__all__ = ["DEFAULT_SCORER", "available_scorers", "get_scorer", "register_scorer", "scorer_for"]
+
+DEFAULT_SCORER = "paragraph"  # the paragraph stance model shipped in the package (data/stance/MODEL.md)
 
 _SCORERS: dict[str, Callable[..., Scorer]] = {}
 
