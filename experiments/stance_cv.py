@@ -54,6 +54,8 @@ VARIANTS = {
     "top3": replace(BASE, lora_layers=3),
     # the shipped model: fewer stage-2 epochs and less replay, what 2 CPU cores allow (one fold, about an hour)
     "holdout": replace(BASE, stage2=replace(BASE.stage2, epochs=3, newsmtsc_replay=1000)),
+    # its second ensemble member: the same stage 1, stage 2 with the next seed
+    "holdout_m1": replace(BASE, stage2=replace(BASE.stage2, epochs=3, newsmtsc_replay=1000), seed=14, stage1_seed=13),
     "smoke": replace(BASE, stage1=StageSettings(1, 5e-4), stage2=StageSettings(1, 3e-4), max_length=128),
 }
 

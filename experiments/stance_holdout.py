@@ -14,13 +14,17 @@ and keeps that fold's model (``fold0-model/``) with its NewsMTSC and seed checks
 4. with ``--ship DIR``, writes that fold's model, calibrated, with its model card
    ``MODEL.md`` and the held-out predictions, to DIR (replaced whole once written).
 
-usage: python experiments/stance_holdout.py [--name holdout] [--fold 0] [--baseline tsc] [--ship DIR]
+With ``--name RUN,RUN,...`` the runs' fold models are the members of one ensemble (their
+probabilities averaged): e.g. ``holdout,holdout_m1``, the same recipe with two stage-2 seeds.
+
+usage: python experiments/stance_holdout.py [--name holdout[,holdout_m1]] [--fold 0] [--baseline tsc] [--ship DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -42,6 +46,8 @@ from stance_cv import VARIANTS  # experiments/stance_cv.py
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "stance_cv"
 RESULTS = ROOT / "experiments" / "results" / "stance_holdout"
+SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
+GOLD = ROOT / "data" / "gold" / "edm-v3-i138.csv"
 TARGETS = ("russia", "west", "ngos", "all")
 
 
@@ -90,7 +96,8 @@ def _metrics(table: pd.DataFrame) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--name", default="holdout", help="the stance_cv.py run name (default: holdout)")
+    parser.add_argument("--name", default="holdout",
+                        help="the stance_cv.py run name, or names joined by commas: an ensemble (default: holdout)")
     parser.add_argument("--variant", help="the stance_cv.py variant it ran (default: the name)")
     parser.add_argument("--fold", type=int, default=0)
     parser.add_argument("--k", type=int, default=5)
@@ -100,34 +107,38 @@ def main() -> None:
     parser.add_argument("--ship", type=Path, metavar="DIR", help="write the fold's calibrated model and card here")
     args = parser.parse_args()
 
-    folder = RUNS / args.name
-    predictions = pd.read_parquet(folder / f"fold{args.fold}.parquet").drop(columns="seconds")
-    checks = json.loads((folder / "fold0-checks.json").read_text()) if args.fold == 0 else {}
+    names = args.name.split(",")
+    folders = [RUNS / name for name in names]
+    predictions = pd.concat([pd.read_parquet(folder / f"fold{args.fold}.parquet").drop(columns="seconds").assign(member=m)
+                             for m, folder in enumerate(folders)], ignore_index=True)
+    checks = json.loads((folders[0] / "fold0-checks.json").read_text()) if args.fold == 0 else {}
     targets = load_targets()
     paragraphs = read_corpus_file(args.corpus)
     held = held_out_paragraphs(paragraphs, targets, args.k, args.fold_seed, args.fold)
     if set(predictions["article_id"]) - {p.article_id for p in held}:
-        raise SystemExit(f"{folder}: its predictions are not fold {args.fold} of k={args.k}, seed {args.fold_seed}")
+        raise SystemExit(f"{folders[0]}: its predictions are not fold {args.fold} of k={args.k}, seed {args.fold_seed}")
     temperature = fit_temperature(predictions)
     result = {
-        "name": args.name, "fold": args.fold, "k": args.k, "fold_seed": args.fold_seed, "date": date.today().isoformat(),
+        "name": args.name, "members": len(names), "fold": args.fold, "k": args.k, "fold_seed": args.fold_seed, "date": date.today().isoformat(),
         "edm_stance": __version__, "corpus": Path(args.corpus).name,
         "n_train_paragraphs": len(paragraphs) - len(held), "n_train_articles":
             len({p.article_id for p in paragraphs}) - len({p.article_id for p in held}),
         "n_held_paragraphs": len(held), "n_held_articles": len({p.article_id for p in held}),
         "n_held_pairs": 3 * len(held), "n_held_present": sum(p.labels[t] != "absent" for p in held for t in p.labels),
-        "settings": asdict(VARIANTS[args.variant or args.name]), "temperature": temperature,
+        "settings": asdict(VARIANTS[args.variant or names[0]]), "temperature": temperature,
         "ece_before": expected_calibration_error(predictions)["ece"],
         "ece_after": expected_calibration_error(predictions, temperature)["ece"],
         "ece_after_crossfit": crossfit_ece(predictions),
         "metrics": _metrics(oof_metrics(held, predictions, temperature)),
+        "metrics_member0": _metrics(oof_metrics(held, predictions[predictions["member"] == 0],
+                                                fit_temperature(predictions[predictions["member"] == 0]))),
         "checks": checks,
     }
     if args.baseline != "none":
         gold, _ = oof_tables(held, predictions)
         result["baseline"] = {"scorer": args.baseline, "metrics": baseline_metrics(held, gold, args.baseline, targets)}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    (RESULTS / f"{'+'.join(names)}.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for t in TARGETS:
         line = f"{t:7s} stance macro-F1 {result['metrics'][t]['stance_macro_f1']:.3f}"
         if "baseline" in result:
@@ -136,18 +147,27 @@ def main() -> None:
     print(f"T={temperature:.2f}, ECE {result['ece_before']:.3f} -> {result['ece_after']:.3f} "
           f"(cross-fitted {result['ece_after_crossfit']:.3f}); checks {json.dumps(checks)[:300]}")
     if args.ship:
-        ship(folder / f"fold{args.fold}-model", args.ship, result, predictions)
+        ship([folder / f"fold{args.fold}-model" for folder in folders], args.ship, result, predictions)
 
 
-def ship(model_dir: Path, target: Path, result: dict, predictions: pd.DataFrame) -> None:
-    """Copy the fold's model to ``target`` with the temperature, the hold-out report and the card."""
+def ship(model_dirs: list[Path], target: Path, result: dict, predictions: pd.DataFrame) -> None:
+    """Write the fold's model (its runs' members as one ensemble) to ``target``, calibrated, with its card.
+
+    With more than one member, the NewsMTSC and seed checks are run again on the ensemble.
+    """
     target = target.resolve()
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        shutil.copytree(model_dir, work / "model")
+        shutil.copytree(model_dirs[0], work / "model")
+        for m, model_dir in enumerate(model_dirs[1:], 1):
+            shutil.copytree(model_dir / "member-0", work / "model" / f"member-{m}")
         config_path = work / "model" / CONFIG_FILE
         config = json.loads(config_path.read_text(encoding="utf-8"))
-        config.update(temperature=result["temperature"], holdout=result)
+        config.update(members=[f"member-{m}" for m in range(len(model_dirs))], temperature=result["temperature"])
+        config_path.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+        if len(model_dirs) > 1:
+            result["checks"] = ensemble_checks(work / "model")
+        config["holdout"] = result
         config_path.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
         predictions.to_csv(work / "model" / "holdout_predictions.csv", index=False, float_format="%.5f")
         (work / "model" / "MODEL.md").write_text(model_card(config, work / "model"), encoding="utf-8")
@@ -156,7 +176,26 @@ def ship(model_dir: Path, target: Path, result: dict, predictions: pd.DataFrame)
         (work / "model").rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"wrote {target}")
+    print(f"wrote {target}; checks {json.dumps(result['checks'])[:300]}")
+
+
+def ensemble_checks(model_dir: Path) -> dict:
+    """NewsMTSC devtest_rw/mt (when $EDM_STANCE_NEWSMTSC is set) and the seed, for a model folder."""
+    from edm_stance.article import read_article
+    from edm_stance.evaluation import read_table
+    from edm_stance.stance_cv import newsmtsc_scores
+    from edm_stance.stance_data import newsmtsc_examples
+    from edm_stance.stance_model import ParagraphStanceModel
+
+    checks = {}
+    newsmtsc = os.environ.get("EDM_STANCE_NEWSMTSC")
+    if newsmtsc:
+        model = ParagraphStanceModel.from_pretrained(model_dir)
+        for split in ("devtest_rw", "devtest_mt"):
+            checks[split] = newsmtsc_scores(model, newsmtsc_examples(Path(newsmtsc) / f"{split}.jsonl"))
+    table = get_scorer("paragraph", model_name_or_path=str(model_dir)).score([read_article(SEED)], load_targets())
+    checks["seed"] = json.loads(evaluate_tables(read_table(GOLD, kind="gold"), table).loc["all"].to_json())
+    return checks
 
 
 if __name__ == "__main__":

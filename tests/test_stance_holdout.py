@@ -96,3 +96,27 @@ def test_a_shipped_model_carries_its_evaluation_for_notebook_03(run, monkeypatch
     assert list(evaluation.bins)[0] == "before calibration" and len(evaluation.bins) == 2
     (tmp / "model" / "holdout_predictions.csv").unlink()
     assert model_evaluation(tmp / "model") is None  # nothing to show, rather than a wrong figure
+
+
+def test_two_runs_ship_as_one_ensemble(run, monkeypatch):
+    import shutil
+
+    script, corpus, tmp = run
+    first = tmp / "runs" / "holdout"
+    second = tmp / "runs" / "holdout_m1"
+    shutil.copytree(first, second)
+    shifted = pd.read_parquet(second / "fold0.parquet")
+    shifted["logit_favorable"] += 1.0  # a second member that leans favorable
+    shifted.to_parquet(second / "fold0.parquet")
+    monkeypatch.setattr(script, "ensemble_checks", lambda folder: {"seed": {"stance_macro_f1": 0.25}})
+    monkeypatch.setattr(sys, "argv", ["stance_holdout.py", "--name", "holdout,holdout_m1", "--k", "3", "--corpus",
+                                      str(corpus), "--baseline", "none", "--ship", str(tmp / "model")])
+    script.main()
+    result = json.loads((tmp / "results" / "holdout+holdout_m1.json").read_text())
+    assert result["members"] == 2 and result["settings"]["seed"] == 13
+    assert result["metrics"]["all"] != result["metrics_member0"]["all"]
+    config = json.loads((tmp / "model" / "stance_config.json").read_text())
+    assert config["members"] == ["member-0", "member-1"] and (tmp / "model" / "member-1").is_dir()
+    assert config["holdout"]["checks"] == {"seed": {"stance_macro_f1": 0.25}}  # measured again on the ensemble
+    assert set(pd.read_csv(tmp / "model" / "holdout_predictions.csv")["member"]) == {0, 1}
+    assert "an ensemble of 2 member(s)" in (tmp / "model" / "MODEL.md").read_text()

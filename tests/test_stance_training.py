@@ -90,3 +90,11 @@ def test_band_is_the_standard_deviation_of_the_stance_under_the_probabilities():
     assert score == 0.0 and spread == pytest.approx(1.0)
     score, spread = stance_spread(np.array([0.1, 0.2, 0.7]))
     assert score == pytest.approx(0.6) and spread == pytest.approx(np.sqrt(0.8 - 0.36))
+
+
+def test_members_that_differ_in_stage_2_only_share_the_stage_1_checkpoint():
+    from edm_stance.stance_training import TrainSettings
+
+    base = TrainSettings()
+    assert TrainSettings(seed=14, stage1_seed=13).stage1_key() == base.stage1_key()
+    assert TrainSettings(seed=14).stage1_key() != base.stage1_key()

@@ -49,7 +49,8 @@ def cross_validate(settings: TrainSettings, corpus: Sequence[PairExample], newsm
             continue
         for member in range(members):
             started = time.perf_counter()
-            member_settings = replace(settings, seed=settings.seed + member)
+            member_settings = replace(settings, seed=settings.seed + member,  # members share stage 1
+                                      stage1_seed=settings.seed if settings.stage1_seed is None else settings.stage1_seed)
             model, _ = train_member(member_settings, [corpus[i] for i in train_idx], newsmtsc, checkpoint_dir=checkpoint_dir)
             if on_model is not None:
                 on_model(fold, member, model)

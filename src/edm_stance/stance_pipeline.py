@@ -29,7 +29,7 @@ from .targets import load_targets
 
 __all__ = ["SHIPPED_MEMBERS", "train_stance_model"]
 
-SHIPPED_MEMBERS = 3  # ensemble size of the shipped model (chosen by cross-validation, MODEL.md)
+SHIPPED_MEMBERS = 1  # ensemble size of the shipped model (one member: no seed ensemble was cross-validated, MODEL.md)
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ def train_stance_model(output_dir: str | Path, *, settings: TrainSettings, corpu
             logger.info("CV stance macro-F1 %.3f, temperature %.2f", metrics.loc["all", "stance_macro_f1"], temperature)
         models = []
         for member in range(members):
-            member_settings = replace(settings, seed=settings.seed + member)
+            member_settings = replace(settings, seed=settings.seed + member,  # members share stage 1
+                                      stage1_seed=settings.seed if settings.stage1_seed is None else settings.stage1_seed)
             model, member_report = train_member(member_settings, corpus, newsmtsc, checkpoint_dir=work / "checkpoints")
             models.append(model)
             report.setdefault("members_report", []).append(member_report)

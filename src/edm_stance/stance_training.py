@@ -60,11 +60,13 @@ class TrainSettings:
     stage2: StageSettings = StageSettings(epochs=6, learning_rate=3e-4)
     bf16: bool = True
     seed: int = 13
+    stage1_seed: int | None = None  # seed of stage 1 (None: seed); members differing only in stage 2 share stage 1
 
     def stage1_key(self) -> str:
         """Digest of the settings that stage 1 depends on (its checkpoint can be reused)."""
         keep = {k: v for k, v in asdict(self).items() if k not in {"stage2", "strength_weight", "phenomena_weight",
-                                                                    "country_swap"}}
+                                                                    "country_swap", "stage1_seed"}}
+        keep["seed"] = self.stage1_seed if self.stage1_seed is not None else self.seed
         if keep["lora_layers"] is None:  # keys of checkpoints written before the setting existed stay valid
             del keep["lora_layers"]
         return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:12]
@@ -152,8 +154,8 @@ def _stage1(settings: TrainSettings, newsmtsc: Sequence[PairExample], checkpoint
 
     model = ParagraphStanceModel.for_training(
         base_model=settings.base_model, lora_r=settings.lora_r, lora_alpha=settings.lora_alpha,
-        lora_dropout=settings.lora_dropout, max_length=settings.max_length, pooling=settings.pooling, seed=settings.seed,
-        lora_layers=settings.lora_layers)
+        lora_dropout=settings.lora_dropout, max_length=settings.max_length, pooling=settings.pooling,
+        seed=settings.seed if settings.stage1_seed is None else settings.stage1_seed, lora_layers=settings.lora_layers)
     model.config["bf16"] = settings.bf16
     folder = checkpoint_dir / f"stage1-{settings.stage1_key()}" if checkpoint_dir else None
     if folder is not None and (folder / "head.safetensors").is_file():
@@ -191,15 +193,16 @@ def train_member(settings: TrainSettings, corpus: Sequence[PairExample], newsmts
     """
     import torch
 
-    random.seed(settings.seed)
-    np.random.seed(settings.seed)
-    torch.manual_seed(settings.seed)
-    rng = random.Random(settings.seed)
+    seed1 = settings.seed if settings.stage1_seed is None else settings.stage1_seed
+    random.seed(seed1)
+    np.random.seed(seed1)
+    torch.manual_seed(seed1)
     stage1_settings = replace(settings, stage1=settings.stage1 if newsmtsc else StageSettings(0, 0.0))
-    model, stage1_report = _stage1(stage1_settings, newsmtsc, Path(checkpoint_dir) if checkpoint_dir else None, rng)
+    model, stage1_report = _stage1(stage1_settings, newsmtsc, Path(checkpoint_dir) if checkpoint_dir else None,
+                                   random.Random(seed1))
     torch.manual_seed(settings.seed)
     started = time.perf_counter()
-    losses = _run_stage(model, corpus, newsmtsc, settings.stage2, settings, rng, "stage 2")
+    losses = _run_stage(model, corpus, newsmtsc, settings.stage2, settings, random.Random(settings.seed), "stage 2")
     counts = {label: sum(ex.label == i for ex in corpus) for i, label in enumerate(LABELS)}
     report = {"settings": asdict(settings), "stage1": stage1_report,
               "stage2": {"n_corpus_pairs": len(corpus), "label_counts": counts, "losses": losses,
