@@ -54,6 +54,7 @@ def workspace(tmp_path_factory, tiny_stance_model_dir) -> Path:
     """Copies of the notebooks, data/ linked beside them, the project's kernel in a private Jupyter path."""
     folder = tmp_path_factory.mktemp("lab")
     return prepare_workspace(folder, NOTEBOOKS, {
+        "03_model_check": {"scorers": "paragraph,lexicon"},  # tsc too is papermill's test (test_notebooks.py)
         "04_compare_issues": {"scorer": "lexicon"},
         "05_review_and_correct": {"model": str(tiny_stance_model_dir), "corrections_dir": str(folder / "corrections"),
                                   "analyst": "browser"}})

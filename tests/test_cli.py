@@ -158,7 +158,7 @@ def test_cached_tsc_run_loads_no_model(tmp_path, capsys, monkeypatch, default_ta
     cache.put(seed_article, stored)
     monkeypatch.setattr(tsc, "load_stance_model", lambda *a, **k: pytest.fail("the model was loaded"))
     out = tmp_path / "out.parquet"
-    code, stdout, err = run(["score", str(SEED), "-o", str(out)], capsys)
+    code, stdout, err = run(["score", str(SEED), "--scorer", "tsc", "-o", str(out)], capsys)
     assert code == 0, err
     assert "0 article(s) scored, 1 read from the cache" in stdout
     assert pd.read_parquet(out)["label"].tolist() == stored["label"].tolist()

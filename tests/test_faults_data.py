@@ -130,9 +130,17 @@ def test_model_path_that_is_a_file(tmp_path, capsys):
     assert_one_line_error(code, err, tmp_path / "model.bin", "is a file, not a model folder")
 
 
-def test_model_folder_without_an_adapter(tmp_path, capsys):
+def test_paragraph_model_folder_without_its_config(tmp_path, capsys):
     (tmp_path / "empty-model").mkdir()
     code, _, err = run_cli(["score", SEED, "--model", tmp_path / "empty-model", "-o", tmp_path / "o.csv"], capsys)
+    assert_one_line_error(code, err, tmp_path / "empty-model", "not a paragraph stance model (no stance_config.json)")
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_model_folder_without_an_adapter(tmp_path, capsys):
+    (tmp_path / "empty-model").mkdir()
+    code, _, err = run_cli(["score", SEED, "--scorer", "tsc", "--model", tmp_path / "empty-model", "-o", tmp_path / "o.csv"],
+                           capsys)
     assert_one_line_error(code, err, tmp_path / "empty-model", "no trained stance adapter here")
     assert not (tmp_path / "o.csv").exists()
 
@@ -140,7 +148,8 @@ def test_model_folder_without_an_adapter(tmp_path, capsys):
 def test_model_with_a_damaged_config(tmp_path, capsys):
     folder = _adapter_copy(tmp_path)
     (folder / "stance_config.json").write_text("{ not json", encoding="utf-8")
-    code, _, err = run_cli(["score", SEED, "--model", folder, "-o", tmp_path / "o.csv", "--no-cache"], capsys)
+    code, _, err = run_cli(["score", SEED, "--scorer", "tsc", "--model", folder, "-o", tmp_path / "o.csv", "--no-cache"],
+                           capsys)
     assert_one_line_error(code, err, folder / "stance_config.json", "not a readable stance config")
 
 
@@ -150,7 +159,8 @@ def test_model_with_a_damaged_head(tmp_path, capsys):
         pytest.skip("the tsc adapter is not in this checkout")
     folder = _adapter_copy(tmp_path)
     (folder / "head.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
-    code, _, err = run_cli(["score", SEED, "--model", folder, "-o", tmp_path / "o.csv", "--no-cache"], capsys)
+    code, _, err = run_cli(["score", SEED, "--scorer", "tsc", "--model", folder, "-o", tmp_path / "o.csv", "--no-cache"],
+                           capsys)
     assert_one_line_error(code, err, folder / "head.safetensors", "the stance head could not be loaded")
 
 

@@ -41,11 +41,11 @@ def test_settings_change_the_identity_not_the_revision():
     assert len(a["model_revision"]) == 16
 
 
-def test_cli_default_is_tsc_and_runs_offline(tmp_path):
+def test_cli_tsc_runs_offline(tmp_path):
     out_csv = tmp_path / "out.csv"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "edm_stance.cli", "score", str(SEED), "-o", str(out_csv)],
+        [sys.executable, "-m", "edm_stance.cli", "score", str(SEED), "--scorer", "tsc", "-o", str(out_csv)],
         capture_output=True, text=True, env=env, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -59,7 +59,7 @@ def test_evaluate_newsmtsc(newsmtsc, tmp_path, capsys):
     lines = (newsmtsc / "devtest_rw.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
     n_mentions = sum(len(json.loads(line)["targets"]) for line in lines)
-    assert main(["evaluate", "--newsmtsc", str(sample)]) == 0
+    assert main(["evaluate", "--newsmtsc", str(sample), "--scorer", "tsc"]) == 0
     out = capsys.readouterr().out
     assert f"sample.jsonl: {n_mentions} mentions, scorer tsc" in out
     f1m = float(out.split("F1m ")[1].split()[0])
@@ -73,7 +73,7 @@ def test_missing_base_model_package_says_how_to_install(monkeypatch):
 
 
 def test_missing_adapter_via_cli(tmp_path, capsys):
-    code = main(["score", str(SEED), "--model", str(tmp_path)])
+    code = main(["score", str(SEED), "--scorer", "tsc", "--model", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() == (

@@ -184,6 +184,9 @@ def _load_encoder(base_model: str | None) -> tuple[Any, Any, str]:
 def _read_config(model_dir: Path) -> tuple[dict, list[Path]]:
     """Read a model folder's config and check that every member's files are there."""
     config_path = model_dir / CONFIG_FILE
+    if not model_dir.is_dir():
+        what = "is a file, not a model folder" if model_dir.exists() else "no such model folder"
+        raise ModelLoadError(f"{model_dir}: {what}; give a folder that 'edm-stance train --output DIR' wrote")
     if not config_path.is_file():
         raise ModelLoadError(f"{model_dir}: not a paragraph stance model (no {CONFIG_FILE}); "
                              "train one with 'edm-stance train --output DIR'")
