@@ -45,7 +45,7 @@ from .targets import Targets
 __all__ = ["CACHE_ENV", "ArticleCache", "FrameCache", "ResultCache", "default_cache_dir", "text_digest"]
 
 CACHE_ENV = "EDM_STANCE_CACHE"
-CACHE_FORMAT = 3  # 3: score_low/score_high columns
+CACHE_FORMAT = 4  # 3: score_low/score_high columns; 4: the paragraph band is the stance's standard deviation
 _DIGEST = "text_sha256"
 
 
