@@ -12,6 +12,7 @@ from pathlib import Path
 
 TARGET_NAMES = {"russia": "Russia", "west": "the West", "ngos": "NGOs", "all": "pooled"}
 LEARNING_CURVE = Path(__file__).resolve().parent / "results" / "learning_curve" / "learning_curve.json"
+HOLDOUT_RESULTS = Path(__file__).resolve().parent / "results" / "stance_holdout"
 
 
 def _f(value) -> str:
@@ -101,6 +102,7 @@ def model_card(config: dict, folder: Path | None = None) -> str:
         "the held-out articles gets the temperature fitted on the other half. Notebook 03 draws the reliability "
         "diagram from `holdout_predictions.csv`.",
         "",
+        *runs_section(),
         *learning_curve_section(),
         "## Limits",
         "",
@@ -114,6 +116,21 @@ def model_card(config: dict, folder: Path | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def runs_section(folder: Path = HOLDOUT_RESULTS) -> list[str]:
+    """Every run measured on the same held-out fold (``stance_holdout.py`` results), single members and ensembles."""
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    if len(results) < 2:
+        return []
+    return ["## Runs compared on the held-out fold", "",
+            "Every run `stance_holdout.py` measured on this fold (`experiments/results/stance_holdout/`); a name "
+            "joined with `+` is an ensemble of those runs' models.", "",
+            "| run | members | stance macro-F1 | Russia | the West | NGOs | ECE after (cross-fitted) |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            *(f"| `{'+'.join(r['name'].split(','))}` | {r.get('members', 1)} | {_f(r['metrics']['all']['stance_macro_f1'])} | "
+              f"{_f(r['metrics']['russia']['stance_macro_f1'])} | {_f(r['metrics']['west']['stance_macro_f1'])} | "
+              f"{_f(r['metrics']['ngos']['stance_macro_f1'])} | {_f(r['ece_after_crossfit'])} |" for r in results), ""]
 
 
 def learning_curve_section(path: Path = LEARNING_CURVE) -> list[str]:
