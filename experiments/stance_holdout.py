@@ -119,8 +119,8 @@ def main() -> None:
         raise SystemExit(f"{folders[0]}: its predictions are not fold {args.fold} of k={args.k}, seed {args.fold_seed}")
     temperature = fit_temperature(predictions)
     result = {
-        "name": args.name, "members": len(names), "fold": args.fold, "k": args.k, "fold_seed": args.fold_seed, "date": date.today().isoformat(),
-        "edm_stance": __version__, "corpus": Path(args.corpus).name,
+        "name": args.name, "members": len(names), "fold": args.fold, "k": args.k, "fold_seed": args.fold_seed,
+        "date": date.today().isoformat(), "edm_stance": __version__, "corpus": Path(args.corpus).name,
         "n_train_paragraphs": len(paragraphs) - len(held), "n_train_articles":
             len({p.article_id for p in paragraphs}) - len({p.article_id for p in held}),
         "n_held_paragraphs": len(held), "n_held_articles": len({p.article_id for p in held}),
