@@ -7,8 +7,8 @@ probabilities are averaged: the label is the most probable stance, the score is
 P(favorable) - P(critical), the confidence is the label's probability, and ``score_low`` /
 ``score_high`` are the score minus / plus the standard deviation of the stance coded -1/0/+1
 under those probabilities (the whole ensemble's doubt, wide where critical and favorable are
-both probable). The evidence is the mention sentence that, read on
-its own by the same model, leans furthest toward the label.
+both probable). The evidence is the mention sentence that, read on its own by the same model,
+leans furthest toward the label.
 """
 
 from __future__ import annotations
