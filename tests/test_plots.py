@@ -172,11 +172,11 @@ def test_trajectory_band_is_the_ensemble_spread_and_absent_without_one(stance):
         return len(ax.collections), [t.get_text() for t in figure.legends[0].get_texts()]
 
     n_bands, legend = bands_and_legend(plots.stance_trajectory(stance))
-    assert n_bands == 0 and "spread of the ensemble's scores" not in legend
+    assert n_bands == 0 and "score ± its standard deviation" not in legend
     spread = stance.assign(score_low=stance["score"] - 0.2, score_high=stance["score"] + 0.1)
     figure = plots.stance_trajectory(spread)
     n_bands, legend = bands_and_legend(figure)
-    assert n_bands == 2 and "spread of the ensemble's scores" in legend  # one run of paragraphs per target
+    assert n_bands == 2 and "score ± its standard deviation" in legend  # one run of paragraphs per target
     for collection in figure.axes[0].collections:
         vertices = collection.get_paths()[0].vertices
         for x in np.unique(vertices[:, 0]):

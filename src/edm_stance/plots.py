@@ -140,7 +140,7 @@ def stance_trajectory(stance_table: pd.DataFrame, *, shifts: pd.DataFrame | None
             handles.append(Line2D([], [], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="#222222",
                                   linestyle="none", label="shift (flip or jump)"))
         if banded:
-            handles.append(Patch(color="#777777", alpha=0.25, label="spread of the ensemble's scores"))
+            handles.append(Patch(color="#777777", alpha=0.25, label="score ± its standard deviation"))
         ax.set_ylim(-1.12, 1.12)
         ax.set_yticks([-1, -0.5, 0, 0.5, 1])
         ax.set_yticklabels(["−1\ncritical", "−0.5", "0\nneutral", "+0.5", "+1\nfavorable"])
