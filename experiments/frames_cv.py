@@ -168,17 +168,17 @@ def run_cv(args: argparse.Namespace, settings: FrameSettings, frames: list[str],
     predictions = cross_validate_frames(paragraphs, frames, settings, k=args.k, fold_seed=args.fold_seed,
                                         folds=args.folds, on_model=lambda fold, model: models.update({fold: model}))
     seconds = time.perf_counter() - started
+    keys = set(zip(predictions["article_id"], predictions["paragraph"]))
+    held_out = [p for p in paragraphs if (p.article_id, p.paragraph) in keys]
     out = args.predictions or RUNS / f"{args.name}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     predictions.to_parquet(out, index=False)
-    held = set(zip(predictions["article_id"], predictions["paragraph"]))
-    zero_shot = zero_shot_predictions([p for p in paragraphs if (p.article_id, p.paragraph) in held],
-                                      predictions[["article_id", "paragraph", "fold"]], frames)
+    zero_shot = zero_shot_predictions(held_out, predictions[["article_id", "paragraph", "fold"]], frames)
     if args.ship:
         fold = args.folds[0]
         models[fold].config["temperature"] = fit_frame_temperature(predictions, frames)
-        trained_on = data_summary([p for p in paragraphs if (p.article_id, p.paragraph) not in
-                                   set(zip(predictions["article_id"], predictions["paragraph"]))], args.corpus, args.limit)
+        trained_on = data_summary([p for p in paragraphs if (p.article_id, p.paragraph) not in keys], args.corpus,
+                                  args.limit)
         ship_holdout = (models[fold], trained_on, seconds)
     else:
         ship_holdout = None
@@ -186,9 +186,7 @@ def run_cv(args: argparse.Namespace, settings: FrameSettings, frames: list[str],
             "folds": args.folds, "fold_seed": args.fold_seed, "settings": asdict(settings),
             "data": data_summary(paragraphs, args.corpus, args.limit), "frames": frames, "cv_seconds": round(seconds), "trained": evaluate(predictions, frames),
             "zero_shot": evaluate(zero_shot, frames), "agreement": frame_agreement(args.corpus)}
-    result["data"]["held_out"] = data_summary([p for p in paragraphs if (p.article_id, p.paragraph) in
-                                               set(zip(predictions["article_id"], predictions["paragraph"]))],
-                                              args.corpus, args.limit)
+    result["data"]["held_out"] = data_summary(held_out, args.corpus, args.limit)
     if ship_holdout:
         model, trained_on, seconds = ship_holdout
         write_model(args.ship, model, result, settings, trained_on, seconds)

@@ -21,7 +21,7 @@ def _f(value) -> str:
 
 def _files(folder: Path) -> list[str]:
     rows = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "MODEL.md"):
         size = path.stat().st_size
         shown = f"{size / 1e6:.1f} MB" if size > 1e6 else f"{size / 1e3:.1f} KB"
         rows.append(f"| `{path.relative_to(folder)}` | {shown} |")
@@ -74,7 +74,7 @@ def model_card(config: dict, folder: Path | None = None) -> str:
         f"articles ({h['n_held_pairs']:,} paragraph × target pairs, {h['n_held_present']} present). Labels follow "
         "from the target rules (a pair they miss counts as absent) and the model, as in normal use. "
         f"`{base.get('scorer', '—')}`, the previous default scorer, is scored on the same articles rebuilt from the "
-        "corpus. Only one fold was run: the full cross-validation takes about ten CPU-hours per variant here; the "
+        "corpus. Only one fold was run (the full cross-validation of a variant takes 3 to 12 hours on 2 CPU cores); the "
         "numbers carry one fold's sampling error.",
         "",
         f"| target | stance macro-F1 | one member | `{base.get('scorer', 'baseline')}` | presence F1 |",

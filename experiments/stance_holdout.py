@@ -41,13 +41,11 @@ from edm_stance.stance_data import corpus_examples, default_corpus_path, grouped
 from edm_stance.stance_model import CONFIG_FILE
 from edm_stance.targets import load_targets
 from stance_card import model_card  # experiments/stance_card.py
-from stance_cv import VARIANTS  # experiments/stance_cv.py
+from stance_cv import VARIANTS, model_checks  # experiments/stance_cv.py
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "stance_cv"
 RESULTS = ROOT / "experiments" / "results" / "stance_holdout"
-SEED = ROOT / "data" / "raw" / "edm-v3-i138.txt"
-GOLD = ROOT / "data" / "gold" / "edm-v3-i138.csv"
 TARGETS = ("russia", "west", "ngos", "all")
 
 
@@ -166,7 +164,7 @@ def ship(model_dirs: list[Path], target: Path, result: dict, predictions: pd.Dat
         config.update(members=[f"member-{m}" for m in range(len(model_dirs))], temperature=result["temperature"])
         config_path.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
         if len(model_dirs) > 1:
-            result["checks"] = ensemble_checks(work / "model")
+            result["checks"] = model_checks(work / "model", os.environ.get("EDM_STANCE_NEWSMTSC"))
         config["holdout"] = result
         config_path.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
         predictions.to_csv(work / "model" / "holdout_predictions.csv", index=False, float_format="%.5f")
@@ -177,25 +175,6 @@ def ship(model_dirs: list[Path], target: Path, result: dict, predictions: pd.Dat
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {target}; checks {json.dumps(result['checks'])[:300]}")
-
-
-def ensemble_checks(model_dir: Path) -> dict:
-    """NewsMTSC devtest_rw/mt (when $EDM_STANCE_NEWSMTSC is set) and the seed, for a model folder."""
-    from edm_stance.article import read_article
-    from edm_stance.evaluation import read_table
-    from edm_stance.stance_cv import newsmtsc_scores
-    from edm_stance.stance_data import newsmtsc_examples
-    from edm_stance.stance_model import ParagraphStanceModel
-
-    checks = {}
-    newsmtsc = os.environ.get("EDM_STANCE_NEWSMTSC")
-    if newsmtsc:
-        model = ParagraphStanceModel.from_pretrained(model_dir)
-        for split in ("devtest_rw", "devtest_mt"):
-            checks[split] = newsmtsc_scores(model, newsmtsc_examples(Path(newsmtsc) / f"{split}.jsonl"))
-    table = get_scorer("paragraph", model_name_or_path=str(model_dir)).score([read_article(SEED)], load_targets())
-    checks["seed"] = json.loads(evaluate_tables(read_table(GOLD, kind="gold"), table).loc["all"].to_json())
-    return checks
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ def test_two_runs_ship_as_one_ensemble(run, monkeypatch):
     shifted = pd.read_parquet(second / "fold0.parquet")
     shifted["logit_favorable"] += 1.0  # a second member that leans favorable
     shifted.to_parquet(second / "fold0.parquet")
-    monkeypatch.setattr(script, "ensemble_checks", lambda folder: {"seed": {"stance_macro_f1": 0.25}})
+    monkeypatch.setattr(script, "model_checks", lambda folder, newsmtsc: {"seed": {"stance_macro_f1": 0.25}})
     monkeypatch.setattr(sys, "argv", ["stance_holdout.py", "--name", "holdout,holdout_m1", "--k", "3", "--corpus",
                                       str(corpus), "--baseline", "none", "--ship", str(tmp / "model")])
     script.main()

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .plot_base import (ABSENT_COLOR, ABSENT_HATCH, PAPER_WIDTH, nothing_to_draw, one_article, paper_style, paragraph_axis,
-                        set_title, signed, subplots, width_for)
+from .plot_base import (ABSENT_COLOR, ABSENT_HATCH, PAPER_WIDTH, finish_heatmap, nothing_to_draw, one_article,
+                        paper_style, paragraph_axis, set_title, signed, subplots, width_for)
 from .styles import STANCE_CMAP
 from .styles import target_labels as _target_labels  # the figures' keyword `target_labels` shadows the name
 
@@ -121,7 +121,7 @@ def frame_stance_heatmap(frame_stance_table: pd.DataFrame, *, target_labels: Map
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.patches import Rectangle
 
     frames = list(dict.fromkeys(frame_stance_table["frame"]))
     targets = list(dict.fromkeys(frame_stance_table["target"]))
@@ -161,16 +161,8 @@ def frame_stance_heatmap(frame_stance_table: pd.DataFrame, *, target_labels: Map
         ax.xaxis.tick_top()
         ax.set_yticks(range(len(frames)))
         ax.set_yticklabels([frame_labels.get(f, f) for f in frames])
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        colorbar = fig.colorbar(image, ax=ax, ticks=[-1, 0, 1], fraction=0.06, pad=0.02, aspect=15)
-        colorbar.ax.set_yticklabels(["−1 critical", "0 neutral", "+1 favorable"])
-        colorbar.set_label("Frame-weighted stance score")
-        colorbar.outline.set_visible(False)
-        fig.legend(handles=[Patch(facecolor=ABSENT_COLOR, edgecolor="#9A9A9A", hatch=ABSENT_HATCH,
-                                  label=f"w: the frame's share summed over paragraphs where the target is present; "
-                                        f"hatched: w < {min_weight:g}, too little evidence")],
-                   loc="outside lower left")
+        finish_heatmap(fig, ax, image, colorbar_label="Frame-weighted stance score",
+                       absent_label=f"w: the frame's share summed over paragraphs where the target is present; "
+                                    f"hatched: w < {min_weight:g}, too little evidence", fraction=0.06, aspect=15)
         set_title(ax, title, pad=18)
     return fig

@@ -135,3 +135,17 @@ def nothing_to_draw(ax, message: str) -> None:
             ha="center", va="center", fontsize=9, color="#444444",
             bbox={"boxstyle": "round,pad=0.6", "fc": "#F4F4F4", "ec": "#CCCCCC", "lw": 0.6})
 
+
+def finish_heatmap(fig, ax, image, *, colorbar_label: str, absent_label: str, fraction: float, aspect: float) -> None:
+    """The heat maps' common finish: no ticks or spines, a stance colorbar, the "absent" hatch in the legend."""
+    from matplotlib.patches import Patch
+
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    colorbar = fig.colorbar(image, ax=ax, ticks=[-1, 0, 1], fraction=fraction, pad=0.02, aspect=aspect)
+    colorbar.ax.set_yticklabels(["\u22121 critical", "0 neutral", "+1 favorable"])
+    colorbar.set_label(colorbar_label)
+    colorbar.outline.set_visible(False)
+    fig.legend(handles=[Patch(facecolor=ABSENT_COLOR, edgecolor="#9A9A9A", hatch=ABSENT_HATCH, label=absent_label)],
+               loc="outside lower left")

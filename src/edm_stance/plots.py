@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .frame_plots import FRAME_COLORS, frame_shift, frame_stance_heatmap
-from .plot_base import (ABSENT_COLOR, ABSENT_HATCH, PAPER_STYLE, PAPER_WIDTH, nothing_to_draw, one_article, paper_style,
-                        paragraph_axis, save_figure, set_title, signed, subplots, width_for)
+from .plot_base import (ABSENT_COLOR, ABSENT_HATCH, PAPER_STYLE, PAPER_WIDTH, finish_heatmap, nothing_to_draw,
+                        one_article, paper_style, paragraph_axis, save_figure, set_title, signed, subplots, width_for)
 from .styles import STANCE_CMAP, TARGET_COLORS, stance_color, target_styles
 from .styles import target_labels as _target_labels  # the figures' keyword `target_labels` shadows the name
 
@@ -170,7 +170,7 @@ def stance_heatmap(stance_table: pd.DataFrame, *, target_labels: Mapping[str, st
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.patches import Rectangle
 
     table = one_article(stance_table, "stance")
     targets = list(dict.fromkeys(table["target"]))
@@ -204,15 +204,8 @@ def stance_heatmap(stance_table: pd.DataFrame, *, target_labels: Mapping[str, st
         ax.set_yticks(range(len(targets)))
         ax.set_yticklabels([labels[t] for t in targets])
         paragraph_axis(ax, paragraphs)
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        colorbar = fig.colorbar(image, ax=ax, ticks=[-1, 0, 1], fraction=0.05, pad=0.02, aspect=12)
-        colorbar.ax.set_yticklabels(["−1 critical", "0 neutral", "+1 favorable"])
-        colorbar.set_label("Stance score")
-        colorbar.outline.set_visible(False)
-        fig.legend(handles=[Patch(facecolor=ABSENT_COLOR, edgecolor="#9A9A9A", hatch=ABSENT_HATCH,
-                                  label="absent: target not mentioned")], loc="outside lower left")
+        finish_heatmap(fig, ax, image, colorbar_label="Stance score", absent_label="absent: target not mentioned",
+                       fraction=0.05, aspect=12)
         set_title(ax, title)
     return fig
 
